@@ -1,0 +1,12 @@
+//! Baken's domain: organisations, roles and what they may do, and the audit chain.
+//! Pure: no I/O, no clock, no randomness — callers pass time and ids in.
+
+pub mod audit;
+pub mod dossier;
+pub mod identifiers;
+pub mod org;
+pub mod role;
+pub mod signal;
+
+pub use org::{Country, OrgKind};
+pub use role::{Permission, Role};

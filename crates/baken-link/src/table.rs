@@ -1,0 +1,667 @@
+//! Reading input tables (CSV, and Parquet with the `parquet` feature) from readers
+//! the caller opened, into [`InputRow`]s. Every error names the file, the line (CSV)
+//! or row (Parquet) and the column. Lines are limited in length so a file without
+//! line breaks cannot exhaust memory.
+
+use std::io::{self, Read};
+
+use crate::batch::InputRow;
+use crate::mapping::Mapping;
+use crate::schema::RawRecord;
+
+/// Longest line accepted, in bytes.
+pub const LINE_BYTES_MAX: usize = 1 << 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: io::Error },
+    #[error(
+        "{file}:1: column `{column}` (mapped to `{field}`) is missing; the header has: {available}"
+    )]
+    MissingColumn {
+        file: String,
+        column: String,
+        field: String,
+        available: String,
+    },
+    #[error("{file}:1: the header is one column containing {found:?}; the mapping's delimiter is {expected:?} (set `delimiter = \"{found}\"` in the mapping)")]
+    Delimiter {
+        file: String,
+        found: char,
+        expected: char,
+    },
+    #[error("{file}:{line}: column `{column}`: not valid UTF-8 (byte {byte} of the field)")]
+    Utf8 {
+        file: String,
+        line: u64,
+        column: String,
+        byte: usize,
+    },
+    #[error("{file}:{line}: line longer than {limit} bytes")]
+    LineTooLong {
+        file: String,
+        line: u64,
+        limit: usize,
+    },
+    #[error("{file}:{line}: has {found} fields, the header has {expected}")]
+    FieldCount {
+        file: String,
+        line: u64,
+        found: u64,
+        expected: u64,
+    },
+    #[error("{file}:{line}: {message}")]
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}: row {row}: column `{column}`: {message}")]
+    Parquet {
+        file: String,
+        row: u64,
+        column: String,
+        message: String,
+    },
+    #[error("{file}: empty file (no header line)")]
+    Empty { file: String },
+}
+
+/// The marker error a [`LineLimit`] reader returns.
+#[derive(Debug)]
+struct LineTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} too long", self.line)
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+/// A reader that fails once a line exceeds `LINE_BYTES_MAX` bytes.
+struct LineLimit<R> {
+    inner: R,
+    line: u64,
+    run: usize,
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+                self.run = 0;
+            } else {
+                self.run += 1;
+                if self.run > LINE_BYTES_MAX {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        LineTooLong { line: self.line },
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Column positions of what the mapping needs.
+struct Plan {
+    id: usize,
+    truth: Option<usize>,
+    fields: Vec<(crate::schema::Field, usize)>,
+    names: Vec<String>,
+}
+
+fn plan(
+    mapping: &Mapping,
+    header: &[String],
+    file: &str,
+    delimiter: u8,
+) -> Result<Plan, InputError> {
+    let find = |col: &str, field: &str| {
+        header.iter().position(|h| h.trim() == col).ok_or_else(|| {
+            if header.len() == 1 {
+                for d in [';', ',', '\t', '|'] {
+                    if d as u8 != delimiter && header[0].contains(d) {
+                        return InputError::Delimiter {
+                            file: file.to_owned(),
+                            found: d,
+                            expected: char::from(delimiter),
+                        };
+                    }
+                }
+            }
+            InputError::MissingColumn {
+                file: file.to_owned(),
+                column: col.to_owned(),
+                field: field.to_owned(),
+                available: header.join(", "),
+            }
+        })
+    };
+    let id = find(&mapping.id, "id")?;
+    let truth = match &mapping.truth {
+        Some(t) => Some(find(t, "truth")?),
+        None => None,
+    };
+    let mut fields = Vec::new();
+    for (f, col) in &mapping.fields {
+        fields.push((*f, find(col, f.key())?));
+    }
+    Ok(Plan {
+        id,
+        truth,
+        fields,
+        names: header.to_vec(),
+    })
+}
+
+fn io_error(file: &str, e: io::Error) -> InputError {
+    if let Some(l) = e.get_ref().and_then(|x| x.downcast_ref::<LineTooLong>()) {
+        return InputError::LineTooLong {
+            file: file.to_owned(),
+            line: l.line + 1,
+            limit: LINE_BYTES_MAX,
+        };
+    }
+    InputError::Io {
+        file: file.to_owned(),
+        source: e,
+    }
+}
+
+fn csv_error(file: &str, e: csv::Error) -> InputError {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io_error(file, io),
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => InputError::FieldCount {
+            file: file.to_owned(),
+            line: pos.map_or(line, |p| p.line()),
+            found: len,
+            expected: expected_len,
+        },
+        other => InputError::Csv {
+            file: file.to_owned(),
+            line,
+            message: format!("{other:?}"),
+        },
+    }
+}
+
+/// Reads a CSV table with a header line. Calls `sink` for every record; returns the
+/// number of records.
+pub fn read_csv<R: Read>(
+    reader: R,
+    file: &str,
+    mapping: &Mapping,
+    source: u8,
+    mut sink: impl FnMut(InputRow) -> Result<(), InputError>,
+) -> Result<u64, InputError> {
+    let limited = LineLimit {
+        inner: reader,
+        line: 0,
+        run: 0,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(mapping.delimiter)
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(limited);
+    let mut rec = csv::ByteRecord::new();
+    if !rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(file, e))?
+    {
+        return Err(InputError::Empty {
+            file: file.to_owned(),
+        });
+    }
+    let mut header = Vec::new();
+    for (i, f) in rec.iter().enumerate() {
+        let s = std::str::from_utf8(f).map_err(|e| InputError::Utf8 {
+            file: file.to_owned(),
+            line: 1,
+            column: format!("#{}", i + 1),
+            byte: e.valid_up_to(),
+        })?;
+        header.push(s.trim_start_matches('\u{feff}').trim().to_owned());
+    }
+    let plan = plan(mapping, &header, file, mapping.delimiter)?;
+    let mut n = 0u64;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(file, e))?
+    {
+        let line = rec.position().map_or(0, |p| p.line());
+        let text = |i: usize| -> Result<&str, InputError> {
+            let raw = rec.get(i).unwrap_or(b"");
+            std::str::from_utf8(raw).map_err(|e| InputError::Utf8 {
+                file: file.to_owned(),
+                line,
+                column: plan.names[i].clone(),
+                byte: e.valid_up_to(),
+            })
+        };
+        let mut raw = RawRecord::new();
+        for &(f, i) in &plan.fields {
+            let v = text(i)?;
+            if !v.trim().is_empty() {
+                raw.set(f, v);
+            }
+        }
+        let truth = match plan.truth {
+            Some(i) => Some(text(i)?.trim().to_owned()),
+            None => None,
+        };
+        sink(InputRow {
+            source,
+            id: text(plan.id)?.trim().to_owned(),
+            truth,
+            raw,
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[cfg(feature = "parquet")]
+pub use self::parquet_input::{read_parquet, read_parquet_columns};
+
+/// One column of a batch, each distinct value stored once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Column {
+    /// Per row: index into `values`, or `u32::MAX` for null.
+    pub slots: Vec<u32>,
+    pub values: Vec<String>,
+}
+
+impl Column {
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let s = *self.slots.get(row)?;
+        self.values.get(s as usize).map(String::as_str)
+    }
+}
+
+/// A batch of rows by column (what a Parquet row group gives).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnBatch {
+    pub source: u8,
+    pub rows: usize,
+    pub ids: Column,
+    pub truth: Option<Column>,
+    pub fields: Vec<(crate::schema::Field, Column)>,
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_input {
+    use parquet::column::reader::ColumnReader;
+    use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+
+    use super::{plan, Column, ColumnBatch, InputError};
+    use crate::batch::InputRow;
+    use crate::dict::FxHashMap;
+    use crate::mapping::Mapping;
+    use crate::schema::RawRecord;
+    use parquet::data_type::ByteArray;
+    use rayon::prelude::*;
+
+    const BATCH: usize = 8192;
+
+    fn perr(file: &str, row: u64, column: &str, e: impl std::fmt::Display) -> InputError {
+        InputError::Parquet {
+            file: file.to_owned(),
+            row,
+            column: column.to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Rows per batch handed to the sink: distinct values are found per batch, in
+    /// hash maps small enough to stay in cache.
+    const CHUNK_ROWS: usize = 65_536;
+
+    /// One column chunk: its values and, per row, the value's index (`u32::MAX` =
+    /// null).
+    struct RawColumn {
+        values: Vec<ByteArray>,
+        index: Vec<u32>,
+    }
+
+    fn display_bytes<T: std::fmt::Display>(v: &T) -> ByteArray {
+        ByteArray::from(v.to_string().into_bytes())
+    }
+
+    fn read_raw(
+        reader: ColumnReader,
+        max_def: i16,
+        rows: usize,
+        file: &str,
+        column: &str,
+        first_row: u64,
+    ) -> Result<RawColumn, InputError> {
+        let mut defs: Vec<i16> = Vec::new();
+        macro_rules! read_all {
+            ($r:expr, $conv:expr) => {{
+                let mut r = $r;
+                let mut vals = Vec::new();
+                loop {
+                    let (recs, _, _) = r
+                        .read_records(BATCH, Some(&mut defs), None, &mut vals)
+                        .map_err(|e| perr(file, first_row, column, e))?;
+                    if recs == 0 {
+                        break;
+                    }
+                }
+                let conv = $conv;
+                vals.iter().map(conv).collect::<Vec<ByteArray>>()
+            }};
+        }
+        let values = match reader {
+            ColumnReader::ByteArrayColumnReader(r) => read_all!(r, |v: &ByteArray| v.clone()),
+            ColumnReader::Int32ColumnReader(r) => read_all!(r, display_bytes::<i32>),
+            ColumnReader::Int64ColumnReader(r) => read_all!(r, display_bytes::<i64>),
+            ColumnReader::DoubleColumnReader(r) => read_all!(r, display_bytes::<f64>),
+            ColumnReader::BoolColumnReader(r) => read_all!(r, display_bytes::<bool>),
+            _ => {
+                return Err(perr(
+                    file,
+                    first_row + 1,
+                    column,
+                    "unsupported column type (use strings or integers)",
+                ))
+            }
+        };
+        let index: Vec<u32> = if max_def == 0 {
+            (0..values.len() as u32).collect()
+        } else {
+            let mut next = 0u32;
+            defs.iter()
+                .map(|&d| {
+                    if d == max_def {
+                        next += 1;
+                        next - 1
+                    } else {
+                        u32::MAX
+                    }
+                })
+                .collect()
+        };
+        let present = index.iter().filter(|&&i| i != u32::MAX).count();
+        if index.len() != rows || present != values.len() {
+            return Err(perr(
+                file,
+                first_row + 1,
+                column,
+                format!(
+                    "expected {rows} rows, read {} ({} values)",
+                    index.len(),
+                    values.len()
+                ),
+            ));
+        }
+        Ok(RawColumn { values, index })
+    }
+
+    /// Rows `range` of a column, each distinct value once.
+    fn dedup(
+        raw: &RawColumn,
+        range: std::ops::Range<usize>,
+        file: &str,
+        column: &str,
+        first_row: u64,
+    ) -> Result<Column, InputError> {
+        let mut seen: FxHashMap<&[u8], u32> = FxHashMap::default();
+        let mut col = Column {
+            slots: Vec::with_capacity(range.len()),
+            values: Vec::new(),
+        };
+        for row in range {
+            let vi = raw.index[row];
+            if vi == u32::MAX {
+                col.slots.push(u32::MAX);
+                continue;
+            }
+            let b = raw.values[vi as usize].data();
+            let id = match seen.get(b) {
+                Some(&id) => id,
+                None => {
+                    let s = std::str::from_utf8(b).map_err(|e| {
+                        let msg = format!("not valid UTF-8 (byte {})", e.valid_up_to());
+                        perr(file, first_row + row as u64 + 1, column, msg)
+                    })?;
+                    let id = col.values.len() as u32;
+                    col.values.push(s.to_owned());
+                    seen.insert(b, id);
+                    id
+                }
+            };
+            col.slots.push(id);
+        }
+        Ok(col)
+    }
+
+    /// Reads a Parquet table (flat schema; string, integer, float or boolean
+    /// columns) one row group at a time. Calls `sink` for every batch of up to
+    /// 65,536 rows; returns the number of rows.
+    pub fn read_parquet_columns<R: ChunkReader + 'static>(
+        reader: R,
+        file: &str,
+        mapping: &Mapping,
+        source: u8,
+        mut sink: impl FnMut(ColumnBatch) -> Result<(), InputError>,
+    ) -> Result<u64, InputError> {
+        let fr = SerializedFileReader::new(reader).map_err(|e| perr(file, 0, "-", e))?;
+        let meta = fr.metadata();
+        let schema = meta.file_metadata().schema_descr();
+        let header: Vec<String> = (0..schema.num_columns())
+            .map(|i| schema.column(i).name().to_owned())
+            .collect();
+        let p = plan(mapping, &header, file, mapping.delimiter)?;
+        let mut row0 = 0u64;
+        for g in 0..meta.num_row_groups() {
+            let rg = fr.get_row_group(g).map_err(|e| perr(file, row0, "-", e))?;
+            let rows = usize::try_from(meta.row_group(g).num_rows()).unwrap_or(0);
+            let read = |c: usize| -> Result<RawColumn, InputError> {
+                let cr = rg
+                    .get_column_reader(c)
+                    .map_err(|e| perr(file, row0, &header[c], e))?;
+                read_raw(
+                    cr,
+                    schema.column(c).max_def_level(),
+                    rows,
+                    file,
+                    &header[c],
+                    row0,
+                )
+            };
+            let ids = read(p.id)?;
+            let truth = p.truth.map(read).transpose()?;
+            let mut fields = Vec::with_capacity(p.fields.len());
+            for &(f, c) in &p.fields {
+                fields.push((f, c, read(c)?));
+            }
+            let mut start = 0;
+            while start < rows {
+                let range = start..(start + CHUNK_ROWS).min(rows);
+                let d =
+                    |raw: &RawColumn, c: usize| dedup(raw, range.clone(), file, &header[c], row0);
+                let batch = ColumnBatch {
+                    source,
+                    rows: range.len(),
+                    ids: d(&ids, p.id)?,
+                    truth: match (&truth, p.truth) {
+                        (Some(t), Some(c)) => Some(d(t, c)?),
+                        _ => None,
+                    },
+                    fields: fields
+                        .par_iter()
+                        .map(|(f, c, raw)| Ok((*f, d(raw, *c)?)))
+                        .collect::<Result<_, InputError>>()?,
+                };
+                sink(batch)?;
+                start = range.end;
+            }
+            row0 += rows as u64;
+        }
+        Ok(row0)
+    }
+
+    /// Like [`read_parquet_columns`], one [`InputRow`] at a time.
+    pub fn read_parquet<R: ChunkReader + 'static>(
+        reader: R,
+        file: &str,
+        mapping: &Mapping,
+        source: u8,
+        mut sink: impl FnMut(InputRow) -> Result<(), InputError>,
+    ) -> Result<u64, InputError> {
+        read_parquet_columns(reader, file, mapping, source, |b| {
+            for r in 0..b.rows {
+                let mut raw = RawRecord::new();
+                for (f, col) in &b.fields {
+                    if let Some(v) = col.get(r) {
+                        if !v.trim().is_empty() {
+                            raw.set(*f, v);
+                        }
+                    }
+                }
+                sink(InputRow {
+                    source: b.source,
+                    id: b.ids.get(r).unwrap_or_default().to_owned(),
+                    truth: b.truth.as_ref().and_then(|t| t.get(r)).map(str::to_owned),
+                    raw,
+                })?;
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(all(test, feature = "parquet"))]
+mod tests {
+    use std::sync::Arc;
+
+    use parquet::data_type::{ByteArray, ByteArrayType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    use super::*;
+    use crate::schema::Field;
+
+    fn mapping() -> Mapping {
+        Mapping::parse(
+            "id = \"id\"\ntruth = \"cluster\"\n[fields]\nsurname = \"surname\"\ncity = \"city\"\n",
+            "m.toml",
+        )
+        .unwrap()
+    }
+
+    /// A two-row-group file: `id` int64, `cluster` string, `surname` and `city`
+    /// optional strings with nulls and repeats.
+    fn parquet_file() -> std::fs::File {
+        let schema = Arc::new(
+            parse_message_type(
+                "message m { required int64 id; required binary cluster (UTF8); \
+                 optional binary surname (UTF8); optional binary city (UTF8); }",
+            )
+            .unwrap(),
+        );
+        let file = tempfile::tempfile().unwrap();
+        let props = Arc::new(WriterProperties::builder().build());
+        let mut w = SerializedFileWriter::new(file.try_clone().unwrap(), schema, props).unwrap();
+        type Group<'a> = (
+            &'a [i64],
+            &'a [&'a str],
+            &'a [Option<&'a str>],
+            &'a [Option<&'a str>],
+        );
+        let groups: [Group; 2] = [
+            (
+                &[1, 2, 3],
+                &["a", "a", "b"],
+                &[Some("Jansen"), None, Some("Jansen")],
+                &[Some("Utrecht"), Some("Gent"), None],
+            ),
+            (&[4], &["c"], &[Some("de Vries")], &[None]),
+        ];
+        for (ids, clusters, surnames, cities) in groups {
+            let mut rg = w.next_row_group().unwrap();
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<Int64Type>().write_batch(ids, None, None).unwrap();
+            c.close().unwrap();
+            let mut c = rg.next_column().unwrap().unwrap();
+            let v: Vec<ByteArray> = clusters.iter().map(|s| ByteArray::from(*s)).collect();
+            c.typed::<ByteArrayType>()
+                .write_batch(&v, None, None)
+                .unwrap();
+            c.close().unwrap();
+            for col in [surnames, cities] {
+                let mut c = rg.next_column().unwrap().unwrap();
+                let defs: Vec<i16> = col.iter().map(|v| i16::from(v.is_some())).collect();
+                let v: Vec<ByteArray> = col.iter().flatten().map(|s| ByteArray::from(*s)).collect();
+                c.typed::<ByteArrayType>()
+                    .write_batch(&v, Some(&defs), None)
+                    .unwrap();
+                c.close().unwrap();
+            }
+            rg.close().unwrap();
+        }
+        w.close().unwrap();
+        file
+    }
+
+    #[test]
+    fn parquet_columns_keep_nulls_and_share_repeated_values() {
+        let mut batches = Vec::new();
+        let n = read_parquet_columns(parquet_file(), "t.parquet", &mapping(), 0, |b| {
+            batches.push(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(n, 4);
+        assert_eq!(batches.len(), 2);
+        let b = &batches[0];
+        assert_eq!(
+            (0..3).map(|r| b.ids.get(r).unwrap()).collect::<Vec<_>>(),
+            ["1", "2", "3"]
+        );
+        let surname = &b
+            .fields
+            .iter()
+            .find(|(f, _)| *f == Field::Surname)
+            .unwrap()
+            .1;
+        assert_eq!(surname.values, ["Jansen"]);
+        assert_eq!(surname.slots, [0, u32::MAX, 0]);
+        let mut rows = Vec::new();
+        read_parquet(parquet_file(), "t.parquet", &mapping(), 1, |r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows[3].raw.get(Field::Surname), Some("de Vries"));
+        assert_eq!(rows[3].raw.get(Field::City), None);
+        assert_eq!(rows[1].truth.as_deref(), Some("a"));
+        assert_eq!(rows[1].source, 1);
+    }
+
+    #[test]
+    fn parquet_missing_column_is_named() {
+        let m = Mapping::parse("id = \"id\"\n[fields]\nphone = \"telefoon\"\n", "m.toml").unwrap();
+        let e = read_parquet_columns(parquet_file(), "t.parquet", &m, 0, |_| Ok(())).unwrap_err();
+        assert!(
+            e.to_string().starts_with("t.parquet:1: column `telefoon`"),
+            "{e}"
+        );
+    }
+}

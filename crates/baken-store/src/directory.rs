@@ -1,0 +1,365 @@
+//! Organisations, users and their roles.
+
+use crate::{map_unique, new_id, Result, Scope, Store, StoreError};
+use baken_domain::{Country, OrgKind, Permission, Role};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub country: Country,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub org_id: String,
+    pub org_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub lang: Option<String>,
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, \
+     totp_enabled, disabled, must_change_password, lang";
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        lang: row.try_get("lang")?,
+    })
+}
+
+fn org_from_row(row: &sqlx::any::AnyRow) -> Result<Organisation> {
+    let kind: String = row.try_get("kind")?;
+    let country: String = row.try_get("country")?;
+    Ok(Organisation {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organisations.kind", &kind))?,
+        country: Country::parse(&country)
+            .ok_or_else(|| corrupt("organisations.country", &country))?,
+    })
+}
+
+fn corrupt(column: &str, value: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("unexpected value {value:?} in {column}").into(),
+    ))
+}
+
+impl Store {
+    // ---- system administration (CLI and first start): no scope, always audited by caller ----
+
+    pub async fn create_org(
+        &self,
+        name: &str,
+        kind: OrgKind,
+        country: Country,
+        now: i64,
+    ) -> Result<Organisation> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO organisations (id, name, kind, country, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(kind.as_str())
+        .bind(country.as_str())
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| map_unique(e, "organisation name"))?;
+        Ok(Organisation {
+            id,
+            name: name.to_string(),
+            kind,
+            country,
+        })
+    }
+
+    pub async fn list_orgs(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT id, name, kind, country FROM organisations ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(org_from_row).collect()
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> Result<Organisation> {
+        let row = sqlx::query("SELECT id, name, kind, country FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        org_from_row(&row)
+    }
+
+    pub async fn count_users(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Create a user with roles in organisations, all or nothing.
+    pub async fn create_user(
+        &self,
+        new: &NewUser<'_>,
+        roles: &[(String, Role)],
+        now: i64,
+    ) -> Result<User> {
+        let id = new_id();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, username, display_name, password_hash, must_change_password, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(new.username)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(i64::from(new.must_change_password))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_unique(e, "username"))?;
+        for (org_id, role) in roles {
+            sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(org_id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.user_by_id(&id).await
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<User> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    pub async fn user_by_id(&self, id: &str) -> Result<User> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// Every user with their memberships, for the CLI.
+    pub async fn list_all_users(&self) -> Result<Vec<(User, Vec<Membership>)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let user = user_from_row(row)?;
+            let memberships = self.memberships(&user.id).await?;
+            out.push((user, memberships));
+        }
+        Ok(out)
+    }
+
+    pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>> {
+        let rows = sqlx::query(
+            "SELECT m.org_id, o.name AS org_name, m.role FROM memberships m \
+             JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, m.role",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok(Membership {
+                    org_id: row.try_get("org_id")?,
+                    org_name: row.try_get("org_name")?,
+                    role: Role::parse(&role).ok_or_else(|| corrupt("memberships.role", &role))?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(i64::from(must_change))
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Disable a user and end all their sessions, in one transaction.
+    pub async fn disable_user(&self, user_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET disabled = 1 WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Store a TOTP secret before it is confirmed (enabled = false) or enable it.
+    pub async fn set_totp(&self, user_id: &str, secret: Option<&str>, enabled: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
+            .bind(secret)
+            .bind(i64::from(enabled))
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_user_lang(&self, user_id: &str, lang: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- scoped reads: authorisation decided here, before rows leave storage ----
+
+    /// Users of the scope's organisation (administrators only). Audited.
+    pub async fn users_of_org(
+        &self,
+        scope: &Scope,
+        now: i64,
+    ) -> Result<Vec<(User, Vec<Membership>)>> {
+        scope.require(Permission::ManageUsers)?;
+        self.audit_read(
+            scope,
+            "list",
+            "user",
+            None,
+            None,
+            "user administration",
+            now,
+        )
+        .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM users u WHERE EXISTS \
+             (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $1) ORDER BY u.username",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(&scope.org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let user = user_from_row(row)?;
+            let memberships = self
+                .memberships(&user.id)
+                .await?
+                .into_iter()
+                .filter(|m| m.org_id == scope.org_id)
+                .collect();
+            out.push((user, memberships));
+        }
+        Ok(out)
+    }
+
+    /// One user of the scope's organisation; any other id is `NotFound`. Audited.
+    pub async fn user_of_org(
+        &self,
+        scope: &Scope,
+        user_id: &str,
+        now: i64,
+    ) -> Result<(User, Vec<Membership>)> {
+        scope.require(Permission::ManageUsers)?;
+        let memberships: Vec<Membership> = self
+            .memberships(user_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.org_id == scope.org_id)
+            .collect();
+        if memberships.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        self.audit_read(
+            scope,
+            "read",
+            "user",
+            Some(user_id),
+            Some(user_id),
+            "user administration",
+            now,
+        )
+        .await?;
+        Ok((self.user_by_id(user_id).await?, memberships))
+    }
+
+    /// The organisation of the scope, if the id names it; others are `NotFound`.
+    pub async fn org_in_scope(&self, scope: &Scope, org_id: &str) -> Result<Organisation> {
+        if org_id != scope.org_id {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query("SELECT id, name, kind, country FROM organisations WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        org_from_row(&row)
+    }
+}

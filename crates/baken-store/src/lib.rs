@@ -1,0 +1,157 @@
+//! Baken's storage: one portable SQL layer over SQLite (embedded default) and PostgreSQL
+//! (production), chosen by the database URL. The same migrations and the same queries run
+//! on both; the conformance test (`tests/conformance.rs`) runs one story against each.
+//!
+//! Architecture Invariant: only this crate knows SQL. Reads of organisation-owned data go
+//! through a [`Scope`], which decides authorisation before any row leaves storage, and
+//! reads of personal data append their audit record before they return.
+
+mod audit;
+mod credentials;
+mod directory;
+mod dossiers;
+mod reports;
+mod scope;
+pub mod seed;
+mod sessions;
+mod signals;
+pub mod testkit;
+
+pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
+pub use baken_domain::audit::AuditRecord;
+pub use credentials::{
+    generate_password, hash_password, random_token, sha256_hex, verify_password,
+};
+pub use directory::{Membership, NewUser, Organisation, User};
+pub use dossiers::{Dossier, DossierEvent, DossierTask, DossierView};
+pub use reports::{
+    generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
+    ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,
+};
+pub use scope::Scope;
+pub use sessions::Session;
+pub use signals::{ApiToken, InboxFilter, SignalRecord, Submission, SIGNAL_STATUSES};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which database engine is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist *or* the caller may not see it: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint was violated; names the field.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// The audit record could not be written, so the operation was not done.
+    #[error("the audit trail cannot be written")]
+    AuditUnavailable,
+    #[error("unsupported database URL (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Open the SQLite database `baken.db` in `dir`, creating both if needed.
+    pub async fn open_dir(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+        let path = dir.join("baken.db");
+        Store::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Connect by URL: `sqlite://PATH?mode=rwc` or `postgres://…`. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL for concurrent readers; FULL so an acknowledged write survives
+                        // power loss; foreign keys are off by default in SQLite.
+                        conn.execute(
+                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+                             PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers when the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// For tests and operations tooling that must reach below the API (e.g. to tamper
+    /// with the audit trail on purpose). Application code never uses this.
+    pub fn raw_pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Map a unique-constraint violation to a field-named conflict.
+pub(crate) fn map_unique(err: sqlx::Error, field: &'static str) -> StoreError {
+    if let sqlx::Error::Database(db) = &err {
+        if db.is_unique_violation() {
+            return StoreError::Conflict(field);
+        }
+    }
+    StoreError::Database(err)
+}
+
+/// A fresh random id (128 bits, hex).
+pub fn new_id() -> String {
+    random_token(16)
+}

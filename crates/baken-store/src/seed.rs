@@ -1,0 +1,148 @@
+//! First start and demo data: the first administrator, and a demo municipality, regional
+//! centre and partner agency with one user per role.
+
+use crate::{generate_password, hash_password, AuditEntry, NewUser, Result, Store, StoreError};
+use baken_domain::{Country, OrgKind, Role};
+
+/// A login to print once. The password is a secret: print it, never log it.
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    pub organisation: String,
+}
+
+pub const DEMO_MUNICIPALITY: &str = "Gemeente Demodorp";
+pub const DEMO_REGIONAL_CENTRE: &str = "RIEC Demoregio";
+pub const DEMO_PARTNER: &str = "Politie Eenheid Demo";
+
+/// On an empty database, create the first administrator in `org_name` (created if
+/// missing). Returns `None` when users already exist.
+pub async fn bootstrap_admin(
+    store: &Store,
+    org_name: &str,
+    kind: OrgKind,
+    country: Country,
+    now: i64,
+) -> Result<Option<Credentials>> {
+    if store.count_users().await? > 0 {
+        return Ok(None);
+    }
+    let org = org_named(store, org_name, kind, country, now).await?;
+    let password = generate_password();
+    let user = store
+        .create_user(
+            &NewUser {
+                username: "admin",
+                display_name: "Beheerder",
+                password_hash: &hash_password(&password),
+                must_change_password: true,
+            },
+            &[(org.id.clone(), Role::Administrator)],
+            now,
+        )
+        .await?;
+    store
+        .append_audit(
+            &AuditEntry {
+                actor_org_id: Some(org.id.clone()),
+                action: "user_added:administrator".into(),
+                object_type: "account".into(),
+                object_id: Some(user.id),
+                purpose: "first start".into(),
+                result: "ok".into(),
+                ..Default::default()
+            },
+            now,
+        )
+        .await?;
+    Ok(Some(Credentials {
+        username: "admin".into(),
+        password,
+        role: Role::Administrator,
+        organisation: org.name,
+    }))
+}
+
+async fn org_named(
+    store: &Store,
+    name: &str,
+    kind: OrgKind,
+    country: Country,
+    now: i64,
+) -> Result<crate::Organisation> {
+    match store.org_by_name(name).await {
+        Ok(org) => Ok(org),
+        Err(StoreError::NotFound) => store.create_org(name, kind, country, now).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// Seed the demo organisations and one user per role. Idempotent: once the demo users
+/// exist nothing is added and no logins are returned (their passwords were shown once).
+pub async fn seed_demo(store: &Store, now: i64) -> Result<Vec<Credentials>> {
+    if store.user_by_username("demo-frontline").await.is_ok() {
+        return Ok(Vec::new());
+    }
+    let municipality = org_named(
+        store,
+        DEMO_MUNICIPALITY,
+        OrgKind::Municipality,
+        Country::NL,
+        now,
+    )
+    .await?;
+    let centre = org_named(
+        store,
+        DEMO_REGIONAL_CENTRE,
+        OrgKind::RegionalCentre,
+        Country::NL,
+        now,
+    )
+    .await?;
+    let partner = org_named(store, DEMO_PARTNER, OrgKind::Police, Country::NL, now).await?;
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let org = match role {
+            Role::RegionalAnalyst => &centre,
+            Role::Partner => &partner,
+            _ => &municipality,
+        };
+        let username = format!("demo-{}", role.as_str().replace('_', "-"));
+        let password = generate_password();
+        let display = format!("Demo {}", role.as_str().replace('_', " "));
+        let user = store
+            .create_user(
+                &NewUser {
+                    username: &username,
+                    display_name: &display,
+                    password_hash: &hash_password(&password),
+                    must_change_password: false,
+                },
+                &[(org.id.clone(), role)],
+                now,
+            )
+            .await?;
+        store
+            .append_audit(
+                &AuditEntry {
+                    actor_org_id: Some(org.id.clone()),
+                    action: format!("user_added:{}", role.as_str()),
+                    object_type: "account".into(),
+                    object_id: Some(user.id),
+                    purpose: "demo".into(),
+                    result: "ok".into(),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
+        out.push(Credentials {
+            username,
+            password,
+            role,
+            organisation: org.name.clone(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,837 @@
+//! One story, run unchanged against SQLite and PostgreSQL: the two backends must behave
+//! identically for everything Baken relies on.
+
+use baken_domain::audit::ChainBreak;
+use baken_domain::{Country, OrgKind, Role};
+use baken_store::testkit::TestDb;
+use baken_store::{
+    hash_password, AuditEntry, AuditQuery, NewUser, Scope, Store, StoreError, VerifyOutcome,
+};
+
+const NOW: i64 = 1_790_000_000;
+
+async fn story(store: &Store) {
+    store.ping().await.expect("ping");
+
+    // Organisations: unique names, listed in order.
+    let a = store
+        .create_org("Gemeente Alfa", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Stad Bravo", OrgKind::Municipality, Country::BE, NOW)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_org("Gemeente Alfa", OrgKind::Police, Country::NL, NOW)
+            .await,
+        Err(StoreError::Conflict("organisation name"))
+    ));
+    let names: Vec<String> = store
+        .list_orgs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(names, ["Gemeente Alfa", "Stad Bravo"]);
+
+    // Users with roles; a duplicate username is refused and writes nothing.
+    let hash = hash_password("pw");
+    let admin_a = store
+        .create_user(
+            &NewUser {
+                username: "admin-a",
+                display_name: "Admin A",
+                password_hash: &hash,
+                must_change_password: false,
+            },
+            &[
+                (a.id.clone(), Role::Administrator),
+                (a.id.clone(), Role::PrivacyOfficer),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    let user_b = store
+        .create_user(
+            &NewUser {
+                username: "worker-b",
+                display_name: "Worker B",
+                password_hash: &hash,
+                must_change_password: true,
+            },
+            &[(b.id.clone(), Role::Frontline)],
+            NOW,
+        )
+        .await
+        .unwrap();
+    let dup = store
+        .create_user(
+            &NewUser {
+                username: "worker-b",
+                display_name: "Other",
+                password_hash: &hash,
+                must_change_password: false,
+            },
+            &[(a.id.clone(), Role::Frontline)],
+            NOW,
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict("username"))));
+    assert_eq!(store.count_users().await.unwrap(), 2);
+    assert!(
+        store
+            .user_by_username("worker-b")
+            .await
+            .unwrap()
+            .must_change_password
+    );
+
+    // Scoped reads: organisation A's administrator sees A's users and gets NotFound for B's.
+    let scope_a = Scope {
+        user_id: admin_a.id.clone(),
+        org_id: a.id.clone(),
+        roles: vec![Role::Administrator, Role::PrivacyOfficer],
+    };
+    let users = store.users_of_org(&scope_a, NOW).await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].0.username, "admin-a");
+    assert!(matches!(
+        store.user_of_org(&scope_a, &user_b.id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.org_in_scope(&scope_a, &b.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let frontline_scope = Scope {
+        user_id: user_b.id.clone(),
+        org_id: b.id.clone(),
+        roles: vec![Role::Frontline],
+    };
+    assert!(matches!(
+        store.users_of_org(&frontline_scope, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Sessions: idle and absolute time-outs, log out everywhere.
+    let (raw, s) = store
+        .create_session(&admin_a.id, Some(&a.id), NOW)
+        .await
+        .unwrap();
+    assert_eq!(raw.len(), 64, "256-bit session id");
+    assert_ne!(s.id_hash, raw, "only the hash is stored");
+    assert!(store
+        .live_session(&raw, NOW + 10, 900, 3600)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(store
+        .live_session(&raw, NOW + 901, 900, 3600)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        store
+            .live_session(&raw, NOW + 10, 900, 3600)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired session was deleted"
+    );
+    let (raw2, _) = store.create_session(&admin_a.id, None, NOW).await.unwrap();
+    let (raw3, _) = store.create_session(&admin_a.id, None, NOW).await.unwrap();
+    assert_eq!(store.delete_sessions_of_user(&admin_a.id).await.unwrap(), 2);
+    assert!(store
+        .live_session(&raw2, NOW, 900, 3600)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .live_session(&raw3, NOW, 900, 3600)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Throttle counts failures per key, known account or not.
+    store.record_login_failure("nobody", NOW).await.unwrap();
+    store.record_login_failure("nobody", NOW + 1).await.unwrap();
+    assert_eq!(store.login_failures("nobody").await.unwrap(), (2, NOW + 1));
+    store.clear_login_failures("nobody").await.unwrap();
+    assert_eq!(store.login_failures("nobody").await.unwrap(), (0, 0));
+
+    // Audit: the scoped reads above were recorded; reading the trail is recorded too.
+    let before = match store.verify_audit().await.unwrap() {
+        VerifyOutcome::Intact { records } => records,
+        other => panic!("trail not intact: {other:?}"),
+    };
+    assert_eq!(
+        before, 1,
+        "one audited read (users_of_org A); refused reads write nothing"
+    );
+    store
+        .append_audit(
+            &AuditEntry {
+                actor_user_id: Some(admin_a.id.clone()),
+                actor_org_id: Some(a.id.clone()),
+                action: "login".into(),
+                object_type: "session".into(),
+                purpose: "authentication".into(),
+                result: "ok".into(),
+                ..Default::default()
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let trail = store
+        .audit_records(&scope_a, &AuditQuery::ByUser(admin_a.id.clone()), 50, NOW)
+        .await
+        .unwrap();
+    // The read of the trail is appended before the query runs, so it is included.
+    assert_eq!(trail.len(), 3);
+    assert_eq!(trail[0].object_type, "audit_trail");
+    assert!(matches!(
+        store
+            .audit_records(&frontline_scope, &AuditQuery::Recent, 50, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Intact { records: 3 }
+    );
+
+    // Concurrent appends never fork the chain.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let st = store.clone();
+        tasks.push(tokio::spawn(async move {
+            st.append_audit(
+                &AuditEntry {
+                    action: format!("concurrent-{i}"),
+                    object_type: "test".into(),
+                    purpose: "test".into(),
+                    result: "ok".into(),
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Intact { records: 23 }
+    );
+
+    tamper_story(store).await;
+}
+
+/// Changing, deleting and reordering records by hand is detected and the record named.
+async fn tamper_story(store: &Store) {
+    let pool = store.raw_pool();
+    // Change record 5.
+    sqlx::query("UPDATE audit_log SET action = 'nothing-to-see' WHERE seq = 5")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Broken(ChainBreak::Altered { seq: 5 })
+    );
+    sqlx::query("UPDATE audit_log SET action = 'concurrent-x' WHERE seq = 5")
+        .execute(pool)
+        .await
+        .unwrap();
+
+    // Reorder: swap the contents of records 7 and 8 (keeping their seq numbers).
+    let swap =
+        "UPDATE audit_log SET seq = CASE seq WHEN 7 THEN -8 WHEN 8 THEN -7 END WHERE seq IN (7, 8)";
+    sqlx::query(swap).execute(pool).await.unwrap();
+    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
+        .execute(pool)
+        .await
+        .unwrap();
+    match store.verify_audit().await.unwrap() {
+        VerifyOutcome::Broken(b) => assert!(b.seq() <= 7, "first break at or before 7: {b}"),
+        other => panic!("reorder not detected: {other:?}"),
+    }
+}
+
+async fn delete_story(store: &Store) {
+    for i in 0..5 {
+        store
+            .append_audit(
+                &AuditEntry {
+                    action: format!("a{i}"),
+                    object_type: "t".into(),
+                    purpose: "p".into(),
+                    result: "ok".into(),
+                    ..Default::default()
+                },
+                NOW,
+            )
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+        .execute(store.raw_pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Broken(ChainBreak::Gap {
+            expected_seq: 3,
+            found_seq: 4
+        })
+    );
+    sqlx::query("DELETE FROM audit_log WHERE seq >= 3")
+        .execute(store.raw_pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Broken(ChainBreak::Truncated {
+            head_seq: 5,
+            last_seq: 2
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn story_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_and_truncation_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    delete_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletion_and_truncation_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    delete_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_full_sync_and_foreign_keys() {
+    let db = TestDb::sqlite().await;
+    let pool = db.store.raw_pool();
+    let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode.0.to_lowercase(), "wal");
+    let sync: (i64,) = sqlx::query_as("PRAGMA synchronous")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(sync.0, 2, "synchronous=FULL");
+    let fk: (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(fk.0, 1);
+    db.cleanup().await;
+}
+
+/// Signals: drafts only for their author, submission into the inbox, status, tokens.
+async fn signals_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente A", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente B", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let hash = hash_password("pw");
+    let mk = |name: &'static str, org: String, role: Role| {
+        let hash = hash.clone();
+        async move {
+            let u = store
+                .create_user(
+                    &NewUser {
+                        username: name,
+                        display_name: name,
+                        password_hash: &hash,
+                        must_change_password: false,
+                    },
+                    &[(org.clone(), role)],
+                    NOW,
+                )
+                .await
+                .unwrap();
+            Scope {
+                user_id: u.id,
+                org_id: org,
+                roles: vec![role],
+            }
+        }
+    };
+    let clerk = mk("clerk", a.id.clone(), Role::Frontline).await;
+    let clerk2 = mk("clerk2", a.id.clone(), Role::Frontline).await;
+    let coord = mk("coord", a.id.clone(), Role::Coordinator).await;
+    let coord_b = mk("coord-b", b.id.clone(), Role::Coordinator).await;
+
+    let id = store
+        .create_draft(&clerk, "registration_desk", NOW)
+        .await
+        .unwrap();
+    let fields = vec![
+        ("observation".to_string(), "Zag iets".to_string()),
+        ("e0.kind".into(), "bank_account".into()),
+    ];
+    assert_eq!(
+        store
+            .save_draft(&clerk, &id, &fields, "registration_desk", None, NOW)
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    // A late autosave made from revision 0 does not overwrite the newer save.
+    let stale = vec![("observation".to_string(), "oud".to_string())];
+    assert_eq!(
+        store
+            .save_draft(&clerk, &id, &stale, "registration_desk", Some(0), NOW)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(matches!(
+        store
+            .save_draft(&clerk2, &id, &stale, "registration_desk", None, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.own_draft(&clerk, &id, NOW).await.unwrap().fields,
+        fields,
+        "saved exactly as typed"
+    );
+    assert!(matches!(
+        store.own_draft(&clerk2, &id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.own_draft(&coord, &id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            store.signal(&coord, &id, NOW).await,
+            Err(StoreError::NotFound)
+        ),
+        "drafts are not in the inbox"
+    );
+    assert!(store
+        .inbox(&coord, &baken_store::InboxFilter::default(), NOW)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let ident = [(
+        0usize,
+        baken_domain::signal::Identifier {
+            kind: "iban",
+            value: "NL91ABNA0417164300".into(),
+        },
+    )];
+    store
+        .submit_signal(
+            &clerk,
+            &id,
+            &baken_store::Submission {
+                fields: &fields,
+                context: "registration_desk",
+                urgency: "high",
+                acute: false,
+                reading_json: "{\"r\":1}",
+                highest_level: "possible",
+                library_version: "2026.1.0",
+                library_hash: "abc",
+                identifiers: &ident,
+            },
+            NOW + 5,
+        )
+        .await
+        .unwrap();
+    let inbox = store
+        .inbox(&coord, &baken_store::InboxFilter::default(), NOW)
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].status, "received");
+    let urgent_only = baken_store::InboxFilter {
+        urgency: "acute".into(),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .inbox(&coord, &urgent_only, NOW)
+            .await
+            .unwrap()
+            .is_empty(),
+        "filter narrows"
+    );
+    let unassigned = baken_store::InboxFilter {
+        assignee: Some("none".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.inbox(&coord, &unassigned, NOW).await.unwrap().len(),
+        1
+    );
+    store
+        .assign_signal(&coord, &id, Some(&coord.user_id), NOW)
+        .await
+        .unwrap();
+    assert!(store
+        .inbox(&coord, &unassigned, NOW)
+        .await
+        .unwrap()
+        .is_empty());
+    let mine = baken_store::InboxFilter {
+        assignee: Some(coord.user_id.clone()),
+        ..Default::default()
+    };
+    assert_eq!(store.inbox(&coord, &mine, NOW).await.unwrap().len(), 1);
+    assert!(
+        matches!(
+            store
+                .assign_signal(&coord, &id, Some(&clerk.user_id), NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "only case readers"
+    );
+    assert_eq!(inbox[0].library_hash.as_deref(), Some("abc"));
+    assert!(
+        matches!(
+            store
+                .inbox(&clerk, &baken_store::InboxFilter::default(), NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ),
+        "frontline has no inbox"
+    );
+    assert!(
+        store
+            .inbox(&coord_b, &baken_store::InboxFilter::default(), NOW)
+            .await
+            .unwrap()
+            .is_empty(),
+        "other organisation sees nothing"
+    );
+    assert!(matches!(
+        store.signal(&coord_b, &id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        matches!(
+            store.signal(&clerk2, &id, NOW).await,
+            Err(StoreError::NotFound)
+        ),
+        "a colleague without case rights"
+    );
+    assert_eq!(
+        store.signal(&clerk, &id, NOW).await.unwrap().submitted_at,
+        Some(NOW + 5)
+    );
+    assert!(matches!(
+        store.set_signal_status(&coord_b, &id, "handled", NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .set_signal_status(&coord, &id, "in_progress", NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.own_signals(&clerk).await.unwrap()[0].status,
+        "in_progress"
+    );
+    let n: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM signal_identifiers WHERE kind = 'iban'")
+        .fetch_one(store.raw_pool())
+        .await
+        .unwrap();
+    assert_eq!(n.0, 1);
+
+    let (token, _) = store
+        .create_api_token(&clerk, "ci", &["signals:write"], NOW)
+        .await
+        .unwrap();
+    let found = store.api_token(&token).await.unwrap().unwrap();
+    assert_eq!(found.scopes, ["signals:write"]);
+    assert!(store.api_token("bk_wrong").await.unwrap().is_none());
+    store.disable_user(&clerk.user_id).await.unwrap();
+    assert!(
+        store.api_token(&token).await.unwrap().is_none(),
+        "a disabled user's token stops working"
+    );
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Intact { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    signals_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signals_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    signals_story(&db.store).await;
+    db.cleanup().await;
+}
+
+/// Dossiers: need-to-know, clearance, organisation boundary, workflow, feedback to source.
+async fn dossiers_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente D", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente E", OrgKind::Municipality, Country::BE, NOW)
+        .await
+        .unwrap();
+    let hash = hash_password("pw");
+    let mut scopes = Vec::new();
+    for (name, org, role) in [
+        ("d-clerk", &a, Role::Frontline),
+        ("d-coord", &a, Role::Coordinator),
+        ("d-analyst", &a, Role::Analyst),
+        ("d-analyst2", &a, Role::Analyst),
+        ("e-coord", &b, Role::Coordinator),
+    ] {
+        let u = store
+            .create_user(
+                &NewUser {
+                    username: name,
+                    display_name: name,
+                    password_hash: &hash,
+                    must_change_password: false,
+                },
+                &[(org.id.clone(), role)],
+                NOW,
+            )
+            .await
+            .unwrap();
+        scopes.push(Scope {
+            user_id: u.id,
+            org_id: org.id.clone(),
+            roles: vec![role],
+        });
+    }
+    let [clerk, coord, analyst, analyst2, other_org] = <[Scope; 5]>::try_from(scopes).unwrap();
+    store.set_clearance(&coord.user_id, 8).await.unwrap();
+    store.set_clearance(&analyst2.user_id, 3).await.unwrap();
+
+    let mut signal_ids = Vec::new();
+    for _ in 0..2 {
+        let fields = vec![("observation".to_string(), "x".to_string())];
+        signal_ids.push(
+            store
+                .create_submitted_signal(
+                    &clerk,
+                    &baken_store::Submission {
+                        fields: &fields,
+                        context: "registration_desk",
+                        urgency: "normal",
+                        acute: false,
+                        reading_json: "{}",
+                        highest_level: "weak",
+                        library_version: "v",
+                        library_hash: "h",
+                        identifiers: &[],
+                    },
+                    NOW,
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    // Above one's own clearance is refused; at it, accepted.
+    assert!(matches!(
+        store
+            .create_dossier(&analyst, "te hoog", 6, &signal_ids, NOW)
+            .await,
+        Err(StoreError::Conflict("confidentiality"))
+    ));
+    let id = store
+        .create_dossier(&coord, "Kerkstraat 12", 5, &signal_ids, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .signal(&clerk, &signal_ids[0], NOW)
+            .await
+            .unwrap()
+            .status,
+        "in_progress"
+    );
+
+    // Need-to-know: the coordinator sees it; a non-member analyst does not, until added;
+    // an analyst below the level never does; another organisation never does.
+    assert_eq!(store.dossiers(&coord, NOW).await.unwrap().len(), 1);
+    assert!(store.dossiers(&analyst, NOW).await.unwrap().is_empty());
+    assert!(matches!(
+        store.dossier_view(&analyst, &id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .add_member(&coord, &id, &analyst.user_id, NOW)
+        .await
+        .unwrap();
+    store
+        .add_member(&coord, &id, &analyst2.user_id, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .dossier_view(&analyst, &id, NOW)
+            .await
+            .unwrap()
+            .signals
+            .len(),
+        2
+    );
+    assert!(
+        matches!(
+            store.dossier_view(&analyst2, &id, NOW).await,
+            Err(StoreError::NotFound)
+        ),
+        "clearance 3 < level 5"
+    );
+    assert!(store.dossiers(&analyst2, NOW).await.unwrap().is_empty());
+    for scope in [&other_org, &clerk] {
+        assert!(matches!(
+            store.dossier_view(scope, &id, NOW).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.add_dossier_entry(scope, &id, "note", "x", NOW).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .set_dossier_status(scope, &id, "closed", Some("r"), NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    assert!(store.dossiers(&other_org, NOW).await.unwrap().is_empty());
+
+    // Work: note, task, workflow; closing needs a result and marks the signals handled.
+    store
+        .add_dossier_entry(
+            &analyst,
+            &id,
+            "decision",
+            "Bibob-toets aanvragen, want stroman",
+            NOW,
+        )
+        .await
+        .unwrap();
+    store
+        .add_task(
+            &analyst,
+            &id,
+            "Adresonderzoek",
+            &analyst.user_id,
+            "2030-01-01",
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_task(&analyst, &id, "x", &other_org.user_id, "2030-01-01", NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_dossier_status(&coord, &id, "closed", None, NOW)
+            .await,
+        Err(StoreError::Conflict("status"))
+    ));
+    store
+        .set_dossier_status(&coord, &id, "action", None, NOW)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .set_dossier_status(&coord, &id, "new", None, NOW)
+            .await,
+        Err(StoreError::Conflict("status"))
+    ));
+    store
+        .set_dossier_status(&coord, &id, "closed", Some("Woning gesloten"), NOW)
+        .await
+        .unwrap();
+    let view = store.dossier_view(&coord, &id, NOW).await.unwrap();
+    assert_eq!(view.dossier.result.as_deref(), Some("Woning gesloten"));
+    assert_eq!(view.tasks.len(), 1);
+    let kinds: Vec<&str> = view.events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"decision") && kinds.contains(&"task_added") && kinds.contains(&"status"),
+        "{kinds:?}"
+    );
+    for s in &signal_ids {
+        assert_eq!(
+            store.signal(&clerk, s, NOW).await.unwrap().status,
+            "handled",
+            "the source sees handled"
+        );
+    }
+    assert!(matches!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Intact { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dossiers_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    dossiers_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dossiers_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    dossiers_story(&db.store).await;
+    db.cleanup().await;
+}

@@ -1,0 +1,714 @@
+//! Triage and dossiers: filter and assign the inbox, close a signal without follow-up,
+//! gather signals into a dossier, and work the dossier — timeline, notes and decisions,
+//! tasks, members, and the status workflow.
+
+use super::signals::{context_name, Choice};
+use crate::context::Auth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::state::AppState;
+use crate::views::{page, Chrome};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baken_domain::dossier::{confidentiality_code, CONFIDENTIALITY, DOSSIER_STATUSES};
+use baken_domain::signal::valid_date;
+use baken_store::{InboxFilter, StoreError};
+use serde::Deserialize;
+
+fn date_of(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+fn time_of(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+fn options(values: &[&str], selected: &str, t: &Tr, prefix: &str, any: bool) -> Vec<Choice> {
+    let mut out = Vec::new();
+    if any {
+        out.push(Choice {
+            value: String::new(),
+            label: t.t("filter-any"),
+            selected: selected.is_empty(),
+        });
+    }
+    out.extend(values.iter().map(|v| Choice {
+        value: v.to_string(),
+        label: t.t(&format!("{prefix}{}", v.replace('_', "-"))),
+        selected: *v == selected,
+    }));
+    out
+}
+
+fn levels_up_to(t: &Tr, clearance: i64, selected: i64) -> Vec<Choice> {
+    CONFIDENTIALITY
+        .iter()
+        .enumerate()
+        .take(clearance.clamp(1, 8) as usize)
+        .map(|(i, code)| Choice {
+            value: (i + 1).to_string(),
+            label: t.t(&format!("conf-{}", code.replace('_', "-"))),
+            selected: i as i64 + 1 == selected,
+        })
+        .collect()
+}
+
+pub struct InboxRow {
+    pub id: String,
+    pub date: String,
+    pub age_days: i64,
+    pub overdue: bool,
+    pub context: String,
+    pub urgency: String,
+    pub acute: bool,
+    pub level: String,
+    pub status: String,
+    pub assignee: String,
+    pub in_dossier: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+pub struct InboxPage {
+    pub c: Chrome,
+    pub rows: Vec<InboxRow>,
+    pub statuses: Vec<Choice>,
+    pub contexts: Vec<Choice>,
+    pub urgencies: Vec<Choice>,
+    pub levels: Vec<Choice>,
+    pub assignees: Vec<Choice>,
+    pub conf_levels: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    context: String,
+    #[serde(default)]
+    urgency: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    assignee: String,
+}
+
+async fn inbox_page(
+    state: &AppState,
+    auth: &Auth,
+    q: &InboxQuery,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let now = state.now();
+    let filter = InboxFilter {
+        status: q.status.clone(),
+        context: q.context.clone(),
+        urgency: q.urgency.clone(),
+        level: q.level.clone(),
+        assignee: match q.assignee.as_str() {
+            "" => None,
+            "me" => Some(auth.user.id.clone()),
+            other => Some(other.to_string()),
+        },
+    };
+    let signals = state.store.inbox(&auth.scope, &filter, now).await?;
+    let readers = state.store.case_readers(&auth.scope).await?;
+    let overdue_after = state.config.triage_overdue_hours * 3600;
+    let rows = signals
+        .iter()
+        .map(|r| {
+            let submitted = r.submitted_at.unwrap_or(r.created_at);
+            InboxRow {
+                id: r.id.clone(),
+                date: date_of(submitted),
+                age_days: (now - submitted).max(0) / 86_400,
+                // Untouched since it came in, for longer than the organisation allows.
+                overdue: r.status == "received"
+                    && r.assignee_id.is_none()
+                    && now - r.updated_at > overdue_after,
+                context: context_name(state, t, &r.context),
+                urgency: t.t(&format!("urgency-{}", r.urgency)),
+                acute: r.acute,
+                level: r
+                    .highest_level
+                    .as_deref()
+                    .map(|l| t.t(&format!("level-{l}")))
+                    .unwrap_or_default(),
+                status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
+                assignee: r
+                    .assignee_id
+                    .as_deref()
+                    .and_then(|a| readers.iter().find(|(id, _)| id == a))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+                in_dossier: r.dossier_id.is_some(),
+            }
+        })
+        .collect();
+    let mut contexts = vec![Choice {
+        value: String::new(),
+        label: t.t("filter-any"),
+        selected: q.context.is_empty(),
+    }];
+    for ctx in [
+        "registration_desk",
+        "housing_inspection",
+        "business_inspection",
+        "neighbourhood",
+        "financial_check",
+        "other",
+    ] {
+        contexts.push(Choice {
+            value: ctx.into(),
+            label: context_name(state, t, ctx),
+            selected: q.context == ctx,
+        });
+    }
+    let mut assignees = vec![
+        Choice {
+            value: String::new(),
+            label: t.t("filter-any"),
+            selected: q.assignee.is_empty(),
+        },
+        Choice {
+            value: "me".into(),
+            label: t.t("filter-me"),
+            selected: q.assignee == "me",
+        },
+        Choice {
+            value: "none".into(),
+            label: t.t("filter-unassigned"),
+            selected: q.assignee == "none",
+        },
+    ];
+    assignees.extend(readers.iter().map(|(id, name)| Choice {
+        value: id.clone(),
+        label: name.clone(),
+        selected: q.assignee == *id,
+    }));
+    let clearance = state.store.clearance(&auth.user.id).await?;
+    Ok(page(
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &InboxPage {
+            rows,
+            statuses: options(baken_store::SIGNAL_STATUSES, &q.status, t, "status-", true),
+            contexts,
+            urgencies: options(
+                baken_domain::signal::URGENCIES,
+                &q.urgency,
+                t,
+                "urgency-",
+                true,
+            ),
+            levels: options(
+                &["none", "weak", "possible", "strong"],
+                &q.level,
+                t,
+                "level-",
+                true,
+            ),
+            assignees,
+            conf_levels: levels_up_to(t, clearance, 4.min(clearance)),
+            error: error.map(|k| t.t(k)),
+            c: Chrome::app(auth, "inbox-title", "/inbox"),
+        },
+    ))
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<InboxQuery>,
+) -> AppResult<Response> {
+    inbox_page(&state, &auth, &q, None).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> AppResult<Response> {
+    let who = match form.assignee.as_str() {
+        "" => None,
+        "me" => Some(auth.user.id.as_str()),
+        other => Some(other),
+    };
+    state
+        .store
+        .assign_signal(&auth.scope, &id, who, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/signals/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn no_follow_up(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::BadRequest("error-reason-required"));
+    }
+    state
+        .store
+        .no_follow_up(&auth.scope, &id, reason, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/signals/{id}")).into_response())
+}
+
+fn new_dossier_fields(fields: &[(String, String)]) -> (String, i64, Vec<String>, String) {
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let signals = fields
+        .iter()
+        .filter(|(k, _)| k == "signal")
+        .map(|(_, v)| v.clone())
+        .collect();
+    (
+        get("title"),
+        get("confidentiality").parse().unwrap_or(0),
+        signals,
+        get("dossier"),
+    )
+}
+
+/// From the inbox: a new dossier with the ticked signals.
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (title, level, signals, _) = new_dossier_fields(&fields);
+    let problem = if title.is_empty() || title.chars().count() > 200 {
+        Some("error-dossier-title")
+    } else if signals.is_empty() {
+        Some("error-dossier-no-signals")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        return inbox_page(&state, &auth, &InboxQuery::default(), Some(key)).await;
+    }
+    match state
+        .store
+        .create_dossier(&auth.scope, &title, level, &signals, state.now())
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/dossiers/{id}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            inbox_page(
+                &state,
+                &auth,
+                &InboxQuery::default(),
+                Some("error-dossier-level"),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// From a signal page: into a new dossier, or attached to an existing one.
+pub async fn signal_to_dossier(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (title, level, _, target) = new_dossier_fields(&fields);
+    let now = state.now();
+    let dossier = if target.is_empty() || target == "new" {
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(AppError::BadRequest("error-dossier-title"));
+        }
+        match state
+            .store
+            .create_dossier(&auth.scope, &title, level, std::slice::from_ref(&id), now)
+            .await
+        {
+            Ok(d) => d,
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::BadRequest("error-dossier-level"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        state
+            .store
+            .attach_signal(&auth.scope, &target, &id, now)
+            .await?;
+        target
+    };
+    Ok(Redirect::to(&format!("/dossiers/{dossier}")).into_response())
+}
+
+pub struct DossierRow {
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub status: String,
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossier_list.html")]
+pub struct DossierListPage {
+    pub c: Chrome,
+    pub rows: Vec<DossierRow>,
+}
+
+pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let rows = state
+        .store
+        .dossiers(&auth.scope, state.now())
+        .await?
+        .into_iter()
+        .map(|d| DossierRow {
+            level: t.t(&format!(
+                "conf-{}",
+                confidentiality_code(d.confidentiality).replace('_', "-")
+            )),
+            status: t.t(&format!("dstatus-{}", d.status)),
+            updated: date_of(d.updated_at),
+            title: d.title,
+            id: d.id,
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        &DossierListPage {
+            rows,
+            c: Chrome::app(&auth, "dossiers-title", "/dossiers"),
+        },
+    ))
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub actor: String,
+    pub kind: String,
+    pub text: String,
+}
+
+pub struct TaskRow {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub deadline: String,
+    pub done: bool,
+}
+
+pub struct AttachedSignal {
+    pub id: String,
+    pub date: String,
+    pub context: String,
+    pub level: String,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+pub struct DossierPage {
+    pub c: Chrome,
+    pub id: String,
+    pub title: String,
+    pub level: String,
+    pub status: String,
+    pub result: String,
+    pub closed: bool,
+    pub members: Vec<String>,
+    pub signals: Vec<AttachedSignal>,
+    pub things: Vec<String>,
+    pub events: Vec<EventRow>,
+    pub tasks: Vec<TaskRow>,
+    pub next_statuses: Vec<Choice>,
+    pub readers: Vec<Choice>,
+    pub today: String,
+    pub error: Option<String>,
+}
+
+async fn dossier_page(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let v = state
+        .store
+        .dossier_view(&auth.scope, id, state.now())
+        .await?;
+    let d = &v.dossier;
+    let mut things = Vec::new();
+    for s in &v.signals {
+        let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);
+        for e in &draft.entities {
+            let values: Vec<&str> = baken_domain::signal::entity_fields(&e.kind)
+                .unwrap_or(&[])
+                .iter()
+                .map(|f| e.get(f).trim())
+                .filter(|v| !v.is_empty())
+                .collect();
+            if !values.is_empty() {
+                let line = format!(
+                    "{}: {}",
+                    t.t(&format!("entity-{}", e.kind.replace('_', "-"))),
+                    values.join(", ")
+                );
+                if !things.contains(&line) {
+                    things.push(line);
+                }
+            }
+        }
+    }
+    let next_statuses = DOSSIER_STATUSES
+        .iter()
+        .filter(|s| baken_domain::dossier::can_move(&d.status, s))
+        .map(|s| Choice {
+            value: s.to_string(),
+            label: t.t(&format!("dstatus-{s}")),
+            selected: false,
+        })
+        .collect();
+    let readers = state
+        .store
+        .case_readers(&auth.scope)
+        .await?
+        .into_iter()
+        .map(|(id, name)| Choice {
+            selected: id == auth.user.id,
+            value: id,
+            label: name,
+        })
+        .collect();
+    Ok(page(
+        if error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
+        &DossierPage {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            level: t.t(&format!(
+                "conf-{}",
+                confidentiality_code(d.confidentiality).replace('_', "-")
+            )),
+            status: t.t(&format!("dstatus-{}", d.status)),
+            result: d.result.clone().unwrap_or_default(),
+            closed: d.status == "closed",
+            members: v.members.iter().map(|(_, n)| n.clone()).collect(),
+            signals: v
+                .signals
+                .iter()
+                .map(|s| AttachedSignal {
+                    id: s.id.clone(),
+                    date: date_of(s.submitted_at.unwrap_or(s.created_at)),
+                    context: context_name(state, t, &s.context),
+                    level: s
+                        .highest_level
+                        .as_deref()
+                        .map(|l| t.t(&format!("level-{l}")))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            things,
+            events: v
+                .events
+                .iter()
+                .map(|e| EventRow {
+                    at: time_of(e.at),
+                    actor: e.actor.clone(),
+                    kind: t.t(&format!("event-{}", e.kind.replace('_', "-"))),
+                    text: e.text.clone(),
+                })
+                .collect(),
+            tasks: v
+                .tasks
+                .iter()
+                .map(|k| TaskRow {
+                    id: k.id.clone(),
+                    title: k.title.clone(),
+                    owner: k.owner.clone(),
+                    deadline: k.deadline.clone(),
+                    done: k.done,
+                })
+                .collect(),
+            next_statuses,
+            readers,
+            today: state.today(),
+            error: error.map(|k| t.t(k)),
+            c: Chrome::app(auth, "dossier-title", "/dossiers"),
+        },
+    ))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    dossier_page(&state, &auth, &id, None).await
+}
+
+pub async fn add_entry(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let text = super::form_value(&fields, "text").trim();
+    if text.is_empty() || text.chars().count() > 5000 {
+        return dossier_page(&state, &auth, &id, Some("error-entry-text")).await;
+    }
+    state
+        .store
+        .add_dossier_entry(
+            &auth.scope,
+            &id,
+            super::form_value(&fields, "kind"),
+            text,
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}#timeline")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TaskForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+pub async fn add_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<TaskForm>,
+) -> AppResult<Response> {
+    let title = form.title.trim();
+    let today = state.today();
+    // A deadline is a real date, today or later.
+    let problem = if title.is_empty() || title.chars().count() > 200 {
+        Some("error-task-title")
+    } else if !valid_date(&form.deadline, "9999-12-31") || form.deadline.as_str() < today.as_str() {
+        Some("error-task-deadline")
+    } else {
+        None
+    };
+    if let Some(key) = problem {
+        return dossier_page(&state, &auth, &id, Some(key)).await;
+    }
+    state
+        .store
+        .add_task(
+            &auth.scope,
+            &id,
+            title,
+            &form.owner,
+            &form.deadline,
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}#tasks")).into_response())
+}
+
+pub async fn complete_task(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, task)): Path<(String, String)>,
+) -> AppResult<Response> {
+    state
+        .store
+        .complete_task(&auth.scope, &id, &task, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}#tasks")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    result: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    let result = Some(form.result.trim()).filter(|r| !r.is_empty());
+    match state
+        .store
+        .set_dossier_status(&auth.scope, &id, &form.status, result, state.now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{id}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            dossier_page(&state, &auth, &id, Some("error-dossier-status")).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    user: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<MemberForm>,
+) -> AppResult<Response> {
+    state
+        .store
+        .add_member(&auth.scope, &id, &form.user, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}")).into_response())
+}

@@ -1,0 +1,267 @@
+//! The analysts' side of anonymous reports: the organisation's list (`/reports`), one
+//! report with the reading of the assessment engine and its thread, questions to the
+//! reporter and internal notes. Everything goes through the store with the user's
+//! `Scope`: case readers of the receiving organisation only, 404 otherwise, audited.
+
+use crate::context::Auth;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::public::{ReportContent, PUBLIC_CONTEXT};
+use crate::reading::{read_draft, ReadingView};
+use crate::state::AppState;
+use crate::views::{page, Chrome};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baken_domain::signal::SignalDraft;
+use baken_domain::Permission;
+use baken_store::{ReportRecord, REPORT_STATUSES, REPORT_TEXT_MAX};
+
+pub struct ReportRow {
+    pub href: String,
+    pub date: String,
+    pub status: String,
+    pub level: String,
+    pub level_key: &'static str,
+    pub lang: String,
+    pub unread: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report_list.html")]
+pub struct ReportListPage {
+    pub c: Chrome,
+    pub rows: Vec<ReportRow>,
+}
+
+pub struct Pair {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct MessageView {
+    pub kind_label: String,
+    pub kind: String,
+    pub date: String,
+    pub body: String,
+}
+
+pub struct StatusChoice {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "report_show.html")]
+pub struct ReportPage {
+    pub c: Chrome,
+    pub t: Tr,
+    pub id: String,
+    pub created_on: String,
+    pub lang: String,
+    pub status_label: String,
+    pub fields: Vec<Pair>,
+    pub seen: Vec<String>,
+    /// The reading, when the report was sent under the library this server reads with.
+    pub reading: Option<ReadingView>,
+    pub library: String,
+    pub saved: bool,
+    pub messages: Vec<MessageView>,
+    pub statuses: Vec<StatusChoice>,
+}
+
+fn content_of(rec: &ReportRecord) -> ReportContent {
+    serde_json::from_str(&rec.content).unwrap_or_default()
+}
+
+/// The engine reads an anonymous report like a signal in the `public_report` context,
+/// with the ticked indicators as "yes".
+fn reading_of(state: &AppState, content: &ReportContent, t: &Tr) -> Option<ReadingView> {
+    if content.library_hash != state.library.content_hash {
+        return None;
+    }
+    let mut draft = SignalDraft {
+        context: PUBLIC_CONTEXT.to_string(),
+        ..SignalDraft::default()
+    };
+    for id in &content.seen {
+        draft.answers.insert(id.clone(), "yes".to_string());
+    }
+    Some(read_draft(&state.library, &draft, t))
+}
+
+/// GET /reports: the organisation's anonymous reports.
+pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+    auth.require(Permission::ReadCases)?;
+    let t = &auth.ctx.tr;
+    let records = state
+        .store
+        .reports(&auth.scope, &state.reports.keys, state.now())
+        .await?;
+    let rows = records
+        .iter()
+        .map(|r| {
+            let reading = reading_of(&state, &content_of(r), t);
+            ReportRow {
+                href: format!("/reports/{}", r.id),
+                date: r.created_on.clone(),
+                status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
+                level: reading
+                    .as_ref()
+                    .map(|x| x.highest_label.clone())
+                    .unwrap_or_default(),
+                level_key: reading.as_ref().map(|x| x.highest).unwrap_or("none"),
+                lang: r.lang.clone(),
+                unread: r.messages.last().is_some_and(|m| m.kind == "reporter"),
+            }
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        &ReportListPage {
+            c: Chrome::app(&auth, "report-list-title", "/reports"),
+            rows,
+        },
+    ))
+}
+
+/// GET /reports/{id}
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let rec = state
+        .store
+        .report(&auth.scope, &state.reports.keys, &id, state.now())
+        .await?;
+    let content = content_of(&rec);
+    let lang = t.code();
+    let when = if content.when.is_empty() {
+        String::new()
+    } else {
+        t.t(&format!("report-when-{}", content.when))
+    };
+    let fields = [
+        ("report-what", content.what.clone()),
+        ("report-place", content.place.clone()),
+        ("report-when", when),
+        ("report-people", content.people.clone()),
+        ("report-addresses", content.addresses.clone()),
+        ("report-vehicles", content.vehicles.clone()),
+        ("report-phones", content.phones.clone()),
+        ("report-websites", content.websites.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| Pair {
+        label: t.t(k),
+        value: v,
+    })
+    .collect();
+    let seen = content
+        .seen
+        .iter()
+        .map(|i| {
+            state
+                .library
+                .indicator(i)
+                .map(|x| x.label.get(lang).to_string())
+                .unwrap_or_else(|| i.clone())
+        })
+        .collect();
+    let messages = rec
+        .messages
+        .iter()
+        .map(|m| MessageView {
+            kind_label: t.t(&format!("report-kind-{}", m.kind)),
+            kind: m.kind.clone(),
+            date: m.created_on.clone(),
+            body: m.body.clone(),
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        &ReportPage {
+            c: Chrome::app(&auth, "report-title", "/reports"),
+            t: t.clone(),
+            id: rec.id.clone(),
+            created_on: rec.created_on.clone(),
+            lang: rec.lang.clone(),
+            status_label: t.t(&format!("status-{}", rec.status.replace('_', "-"))),
+            fields,
+            seen,
+            reading: reading_of(&state, &content, t),
+            library: format!(
+                "{} ({})",
+                content.library_version,
+                content.library_hash.chars().take(12).collect::<String>()
+            ),
+            saved: false,
+            messages,
+            statuses: REPORT_STATUSES
+                .iter()
+                .map(|s| StatusChoice {
+                    value: s,
+                    label: t.t(&format!("status-{}", s.replace('_', "-"))),
+                    selected: *s == rec.status,
+                })
+                .collect(),
+        },
+    ))
+}
+
+/// POST /reports/{id}/messages: a question to the reporter or an internal note.
+pub async fn add_message(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let kind = crate::pages::form_value(&fields, "kind");
+    let body = crate::pages::form_value(&fields, "body");
+    if body.trim().is_empty() {
+        // Nothing to add: back to the report (which answers 404 if it is not ours).
+        return Ok(Redirect::to(&format!("/reports/{id}")).into_response());
+    }
+    if body.chars().count() > REPORT_TEXT_MAX / 4 {
+        return Err(AppError::BadRequest("error-too-large"));
+    }
+    state
+        .store
+        .add_analyst_message(
+            &auth.scope,
+            &state.reports.keys,
+            &id,
+            kind,
+            body,
+            &state.today(),
+            state.now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/reports/{id}#thread")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// POST /reports/{id}/status
+pub async fn set_status(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    state
+        .store
+        .set_report_status(&auth.scope, &id, &form.status, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}

@@ -1,0 +1,214 @@
+//! Test kit: the real application on port 0 with a fresh database (SQLite, or PostgreSQL
+//! when configured), a clock the test controls, and an HTTP client that logs in like a
+//! person does — password, then the TOTP code from the enrolment page.
+#![allow(dead_code)]
+
+pub mod browser;
+
+use baken_store::seed::{seed_demo, Credentials};
+use baken_store::testkit::TestDb;
+use baken_store::Store;
+use baken_web::{build_router, AppState, Clock, FixedClock, RouteInfo, WebConfig};
+use std::sync::Arc;
+
+pub const T0: i64 = 1_790_000_000;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: Arc<FixedClock>,
+    pub demo: Vec<Credentials>,
+    pub routes: Vec<RouteInfo>,
+    pub backend: &'static str,
+    db: Option<TestDb>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn start(db: TestDb, backend: &'static str) -> TestApp {
+        let clock = Arc::new(FixedClock::new(T0));
+        let demo = seed_demo(&db.store, T0).await.expect("seed demo");
+        let config = WebConfig {
+            secure_cookies: false,
+            ..WebConfig::default()
+        };
+        let state = AppState::new(db.store.clone(), config, clock.clone() as Arc<dyn Clock>)
+            .expect("state");
+        state.load_link_index().await.expect("link index");
+        let (router, routes) = build_router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            store: db.store.clone(),
+            clock,
+            demo,
+            routes,
+            backend,
+            db: Some(db),
+            server,
+        }
+    }
+
+    pub fn password(&self, username: &str) -> String {
+        self.demo
+            .iter()
+            .find(|c| c.username == username)
+            .map(|c| c.password.clone())
+            .expect("demo user")
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::limited(5))
+                // A fresh connection per request: a pooled keep-alive connection that the
+                // server closes at the same moment is a transport race, not app behaviour.
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// A client logged in all the way (password + TOTP enrolment) as `username`.
+    pub async fn logged_in(&self, username: &str, password: &str) -> Client {
+        let c = self.client();
+        let page = c.login(username, password).await;
+        let page = if page.contains("id=\"totp-secret\"") {
+            let secret = between(&page, "id=\"totp-secret\" class=\"baken-secret\">", "<");
+            let code = baken_web::totp::code_at(&secret, self.clock.now()).unwrap();
+            c.post_form("/account/second-factor", &[("code", &code)])
+                .await
+                .1
+        } else if page.contains("action=\"/login/second-factor\"") {
+            let secret = self
+                .store
+                .user_by_username(username)
+                .await
+                .unwrap()
+                .totp_secret
+                .unwrap();
+            let code = baken_web::totp::code_at(&secret, self.clock.now()).unwrap();
+            c.post_form("/login/second-factor", &[("code", &code)])
+                .await
+                .1
+        } else {
+            page
+        };
+        assert!(
+            page.contains("id=\"welcome\""),
+            "not at the start page after login as {username}:\n{page}"
+        );
+        c
+    }
+
+    pub async fn stop(mut self) {
+        self.server.abort();
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token the app currently puts in its forms for this client.
+    pub async fn csrf(&self) -> String {
+        let (_, page) = self.get("/login").await;
+        let page = if page.contains("name=\"csrf\"") {
+            page
+        } else {
+            self.get("/account").await.1
+        };
+        between(&page, "name=\"csrf\" value=\"", "\"")
+    }
+
+    /// POST a form with the right CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// POST exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        self.post_form("/login", &[("username", username), ("password", password)])
+            .await
+            .1
+    }
+}
+
+pub fn between(haystack: &str, start: &str, end: &str) -> String {
+    let from = haystack
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not found"))
+        + start.len();
+    let to = haystack[from..].find(end).unwrap() + from;
+    haystack[from..to].to_string()
+}
+
+/// Run `body` against a fresh app on SQLite and then on PostgreSQL (when available).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app =
+                    common::TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite")
+                        .await;
+                $body(&app).await;
+                app.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = baken_store::testkit::TestDb::postgres().await else {
+                    return;
+                };
+                let app = common::TestApp::start(db, "postgres").await;
+                $body(&app).await;
+                app.stop().await;
+            }
+        }
+    };
+}

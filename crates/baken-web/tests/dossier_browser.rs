@@ -1,0 +1,249 @@
+//! Issue "Triage and dossiers", in headless Chromium: the demo coordinator takes two
+//! signals from the inbox into one dossier, adds a task (a deadline in the past is refused
+//! first) and a decision, closes the dossier with a result; the frontline worker who
+//! recorded the signals sees them handled. Screenshots at 360 and 1280 px.
+
+mod common;
+
+use baken_store::Scope;
+use common::browser::Browser;
+use common::{TestApp, T0};
+use fantoccini::{Client, Locator};
+
+async fn click(c: &Client, css: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap();
+    let arg = serde_json::to_value(&el).unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+        .await
+        .unwrap();
+    el.click().await.unwrap();
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    let el = c.wait().for_element(Locator::Id(id)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+async fn login(browser: &Browser, app: &TestApp, username: &str) {
+    let c = &browser.client;
+    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    fill(c, "username", username).await;
+    fill(c, "password", &app.password(username)).await;
+    click(c, "form[action='/login'] button[type='submit']").await;
+    let secret = c
+        .wait()
+        .for_element(Locator::Id("totp-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code =
+        baken_web::totp::code_at(secret.trim(), baken_web::Clock::now(app.clock.as_ref())).unwrap();
+    fill(c, "code", &code).await;
+    click(
+        c,
+        "form[action='/account/second-factor'] button[type='submit']",
+    )
+    .await;
+    c.wait().for_element(Locator::Id("welcome")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
+    let clerk = app.store.user_by_username("demo-frontline").await.unwrap();
+    let org = app.store.memberships(&clerk.id).await.unwrap()[0]
+        .org_id
+        .clone();
+    let scope = Scope {
+        user_id: clerk.id.clone(),
+        org_id: org,
+        roles: vec![baken_domain::Role::Frontline],
+    };
+    for place in ["Kerkstraat 12", "Kerkstraat 14"] {
+        let fields = vec![(
+            "observation".to_string(),
+            format!("Veel mensen ingeschreven op {place}"),
+        )];
+        app.store
+            .create_submitted_signal(
+                &scope,
+                &baken_store::Submission {
+                    fields: &fields,
+                    context: "registration_desk",
+                    urgency: "normal",
+                    acute: false,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &[],
+                },
+                T0,
+            )
+            .await
+            .unwrap();
+    }
+
+    let c = &browser.client;
+    login(&browser, &app, "demo-coordinator").await;
+    c.goto(&format!("{}/inbox", app.base)).await.unwrap();
+    browser.assert_accessible("inbox with filters").await;
+    browser.screenshots("dossier-1-inbox").await;
+    for cb in c
+        .find_all(Locator::Css("input[name='signal']"))
+        .await
+        .unwrap()
+    {
+        let arg = serde_json::to_value(&cb).unwrap();
+        c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .unwrap();
+        cb.click().await.unwrap();
+    }
+    fill(c, "new-dossier-title", "Kerkstraat 12-14, inschrijvingen").await;
+    click(c, "#create-dossier").await;
+
+    let heading = c
+        .wait()
+        .for_element(Locator::Id("dossier-heading"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Kerkstraat 12-14, inschrijvingen");
+    let signals = c
+        .find_all(Locator::Css("#dossier-signals li"))
+        .await
+        .unwrap();
+    assert_eq!(signals.len(), 2);
+
+    // A deadline in the past is refused with a message; then a real one is accepted.
+    fill(c, "task-title", "Adresonderzoek BRP").await;
+    c.execute(
+        "document.getElementById('task-deadline').removeAttribute('min');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.execute(
+        "document.getElementById('task-deadline').value = '2020-01-01';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(c, "form[action$='/tasks'] button[type='submit']").await;
+    let error = c
+        .wait()
+        .for_element(Locator::Id("error-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("vandaag of later"), "{error}");
+    fill(c, "task-title", "Adresonderzoek BRP").await;
+    c.execute(
+        "document.getElementById('task-deadline').value = '2030-06-30';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(c, "form[action$='/tasks'] button[type='submit']").await;
+    let tasks = c
+        .wait()
+        .for_element(Locator::Id("task-list"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        tasks.contains("Adresonderzoek BRP") && tasks.contains("2030-06-30"),
+        "{tasks}"
+    );
+
+    c.wait()
+        .for_element(Locator::Css("#entry-kind option[value='decision']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        c,
+        "entry-text",
+        "Bibob-toets bij de verhuurder, want vermoedelijke huisjesmelker.",
+    )
+    .await;
+    click(c, "form[action$='/entries'] button[type='submit']").await;
+    c.wait()
+        .for_element(Locator::Css("#next-status option[value='closed']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(
+        c,
+        "result",
+        "Woning gesloten na inspectie; bewoners naar opvang.",
+    )
+    .await;
+    click(c, "form[action$='/status'] button[type='submit']").await;
+    let status = c
+        .wait()
+        .for_element(Locator::Id("dossier-status"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "afgesloten");
+    let timeline = c
+        .wait()
+        .for_element(Locator::Id("timeline-list"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        timeline.contains("besluit")
+            && timeline.contains("Bibob")
+            && timeline.contains("Woning gesloten"),
+        "{timeline}"
+    );
+    browser.assert_accessible("dossier").await;
+    browser.screenshots("dossier-2-closed").await;
+
+    // The source sees "handled", not the dossier.
+    c.delete_all_cookies().await.unwrap();
+    login(&browser, &app, "demo-frontline").await;
+    c.goto(&format!("{}/signals", app.base)).await.unwrap();
+    let list = c
+        .wait()
+        .for_element(Locator::Id("signal-list"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(list.matches("afgehandeld").count(), 2, "{list}");
+    assert!(
+        !list.contains("Kerkstraat 12-14"),
+        "no dossier title for the source"
+    );
+    let (status, _) = app.client().get("/dossiers").await;
+    assert_eq!(status, 200, "(anonymous client lands on login)");
+    browser.screenshots("dossier-3-source-sees-handled").await;
+
+    browser.close().await;
+    app.stop().await;
+}

@@ -1,0 +1,631 @@
+//! Security guarantees of the web layer, each on SQLite and on PostgreSQL:
+//! the organisation boundary on every route (read from the router), CSRF, headers,
+//! login throttling, session expiry, audit-before-data.
+
+mod common;
+
+use baken_domain::{Country, OrgKind, Role};
+use baken_store::{hash_password, NewUser};
+use common::{TestApp, T0};
+
+/// How a route must answer a user of organisation A who names objects of organisation B.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// The route names an object of B: 404, nothing of B in the body.
+    NotFound,
+    /// No object in the path: any answer, but nothing of B in the body.
+    NoLeak,
+}
+
+/// The authorisation matrix: one row per route. A route in the router without a row here
+/// fails the test, so no route escapes the organisation-boundary check.
+const MATRIX: &[(&str, &str, Expect)] = &[
+    ("GET", "/healthz", Expect::NoLeak),
+    ("GET", "/static/{*path}", Expect::NoLeak),
+    ("GET", "/login", Expect::NoLeak),
+    ("POST", "/login", Expect::NoLeak),
+    ("GET", "/login/second-factor", Expect::NoLeak),
+    ("POST", "/login/second-factor", Expect::NoLeak),
+    ("GET", "/account/second-factor", Expect::NoLeak),
+    ("POST", "/account/second-factor", Expect::NoLeak),
+    ("GET", "/account/password", Expect::NoLeak),
+    ("POST", "/account/password", Expect::NoLeak),
+    ("POST", "/logout", Expect::NoLeak),
+    ("POST", "/logout/everywhere", Expect::NoLeak),
+    ("POST", "/language", Expect::NoLeak),
+    ("GET", "/", Expect::NoLeak),
+    ("GET", "/account", Expect::NoLeak),
+    ("POST", "/account/organisation", Expect::NotFound),
+    ("GET", "/organisations/{id}", Expect::NotFound),
+    ("GET", "/admin/users", Expect::NoLeak),
+    ("POST", "/admin/users", Expect::NoLeak),
+    ("GET", "/admin/users/{id}", Expect::NotFound),
+    ("POST", "/admin/users/{id}/disable", Expect::NotFound),
+    ("POST", "/admin/users/{id}/reset-password", Expect::NotFound),
+    ("GET", "/audit", Expect::NoLeak),
+    ("GET", "/audit/users/{id}", Expect::NotFound),
+    ("POST", "/audit/subject", Expect::NoLeak),
+    ("GET", "/api/v1/openapi.json", Expect::NoLeak),
+    ("GET", "/api/v1/me", Expect::NoLeak),
+    ("POST", "/account/tokens", Expect::NoLeak),
+    ("GET", "/signals", Expect::NoLeak),
+    ("GET", "/signals/new", Expect::NoLeak),
+    ("POST", "/signals/new", Expect::NoLeak),
+    ("GET", "/signals/drafts/{id}", Expect::NotFound),
+    ("POST", "/signals/drafts/{id}", Expect::NotFound),
+    ("POST", "/signals/drafts/{id}/reading", Expect::NotFound),
+    ("GET", "/signals/{id}", Expect::NotFound),
+    ("POST", "/signals/{id}/status", Expect::NotFound),
+    ("POST", "/signals/{id}/links", Expect::NotFound),
+    ("POST", "/signals/{id}/assign", Expect::NotFound),
+    ("POST", "/signals/{id}/no-follow-up", Expect::NotFound),
+    ("POST", "/signals/{id}/dossier", Expect::NotFound),
+    ("GET", "/dossiers", Expect::NoLeak),
+    ("POST", "/dossiers", Expect::NoLeak),
+    ("GET", "/dossiers/{id}", Expect::NotFound),
+    ("POST", "/dossiers/{id}/entries", Expect::NotFound),
+    ("POST", "/dossiers/{id}/tasks", Expect::NotFound),
+    ("POST", "/dossiers/{id}/tasks/{task}/done", Expect::NotFound),
+    ("POST", "/dossiers/{id}/status", Expect::NotFound),
+    ("POST", "/dossiers/{id}/members", Expect::NotFound),
+    ("GET", "/inbox", Expect::NoLeak),
+    ("GET", "/indicators/{id}", Expect::NotFound),
+    ("POST", "/api/v1/signals", Expect::NoLeak),
+    ("GET", "/api/v1/signals/{id}", Expect::NotFound),
+    ("GET", "/meld", Expect::NoLeak),
+    ("POST", "/meld", Expect::NoLeak),
+    ("GET", "/meld/follow-up", Expect::NoLeak),
+    ("POST", "/meld/follow-up", Expect::NoLeak),
+    ("GET", "/meld/privacy", Expect::NoLeak),
+    ("GET", "/reports", Expect::NoLeak),
+    ("GET", "/reports/{id}", Expect::NotFound),
+    ("POST", "/reports/{id}/messages", Expect::NotFound),
+    ("POST", "/reports/{id}/status", Expect::NotFound),
+];
+
+/// Routes that end the session or change credentials run last, so they do not log the
+/// test user out before the other rows are checked.
+const RUN_LAST: &[&str] = &["/logout", "/logout/everywhere", "/account/password"];
+
+async fn organisation_boundary(app: &TestApp) {
+    // Organisation B with a user and data that must never show up for A.
+    let b = app
+        .store
+        .create_org(
+            "Gemeente Geheimstad",
+            OrgKind::Municipality,
+            Country::BE,
+            T0,
+        )
+        .await
+        .unwrap();
+    let user_b = app
+        .store
+        .create_user(
+            &NewUser {
+                username: "secret-b-user",
+                display_name: "Zeer Geheime Persoon",
+                password_hash: &hash_password("irrelevant-password"),
+                must_change_password: false,
+            },
+            &[(b.id.clone(), Role::Coordinator)],
+            T0,
+        )
+        .await
+        .unwrap();
+    // User of A holding every role, so permissions are never why B is invisible.
+    let a = app
+        .store
+        .org_by_name(baken_store::seed::DEMO_MUNICIPALITY)
+        .await
+        .unwrap();
+    app.store
+        .create_user(
+            &NewUser {
+                username: "matrix-a",
+                display_name: "Matrix A",
+                password_hash: &hash_password("matrix-a-password"),
+                must_change_password: false,
+            },
+            &Role::ALL.map(|r| (a.id.clone(), r)),
+            T0,
+        )
+        .await
+        .unwrap();
+    // B's audit trail holds a record about a person; A's officer may never see it.
+    app.store
+        .append_audit(
+            &baken_store::AuditEntry {
+                actor_user_id: Some(user_b.id.clone()),
+                actor_org_id: Some(b.id.clone()),
+                action: "read".into(),
+                object_type: "person".into(),
+                subject: Some("subject-of-b".into()),
+                purpose: "test".into(),
+                result: "ok".into(),
+                ..Default::default()
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    // B's signals: a draft and a submitted one.
+    let scope_b = baken_store::Scope {
+        user_id: user_b.id.clone(),
+        org_id: b.id.clone(),
+        roles: vec![Role::Coordinator],
+    };
+    let draft_b = app
+        .store
+        .create_draft(&scope_b, "registration_desk", T0)
+        .await
+        .unwrap();
+    let fields = vec![(
+        "observation".to_string(),
+        "Geheime waarneming van B".to_string(),
+    )];
+    let signal_b = app
+        .store
+        .create_submitted_signal(
+            &scope_b,
+            &baken_store::Submission {
+                fields: &fields,
+                context: "registration_desk",
+                urgency: "normal",
+                acute: false,
+                reading_json: "{}",
+                highest_level: "none",
+                library_version: "x",
+                library_hash: "x",
+                identifiers: &[],
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    // B's anonymous report (an analyst of A must never reach it).
+    let (report_b, _) = app
+        .store
+        .create_report(
+            &baken_store::ReportKeys::ephemeral(),
+            &b.id,
+            "nl",
+            r#"{"what":"Geheime melding van B"}"#,
+            "2026-01-01",
+        )
+        .await
+        .unwrap();
+    let dossier_b = app
+        .store
+        .create_dossier(
+            &scope_b,
+            "Dossier van B",
+            3,
+            std::slice::from_ref(&signal_b),
+            T0,
+        )
+        .await
+        .unwrap();
+    let client = app.logged_in("matrix-a", "matrix-a-password").await;
+    // A's API token with every scope, for the /api/ rows.
+    let (_, page) = client
+        .post_form(
+            "/account/tokens",
+            &[
+                ("name", "matrix"),
+                ("scope", "signals:write"),
+                ("scope", "signals:read"),
+            ],
+        )
+        .await;
+    let token = common::between(&page, "id=\"new-token\" class=\"baken-secret\">", "<");
+    let secrets = [
+        "Geheime waarneming van B",
+        "Dossier van B",
+        dossier_b.as_str(),
+        signal_b.as_str(),
+        draft_b.as_str(),
+        b.name.as_str(),
+        b.id.as_str(),
+        user_b.id.as_str(),
+        "secret-b-user",
+        "Zeer Geheime Persoon",
+        "Geheime melding van B",
+        report_b.as_str(),
+    ];
+
+    let missing: Vec<String> = app
+        .routes
+        .iter()
+        .filter(|r| {
+            !MATRIX
+                .iter()
+                .any(|(m, p, _)| *m == r.method && *p == r.path)
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorisation matrix: {missing:?}"
+    );
+
+    let mut ordered: Vec<_> = app.routes.iter().collect();
+    ordered.sort_by_key(|r| RUN_LAST.contains(&r.path));
+    for route in ordered {
+        let expect = MATRIX
+            .iter()
+            .find(|(m, p, _)| *m == route.method && *p == route.path)
+            .map(|(_, _, e)| *e)
+            .unwrap();
+        let object = if route.path.starts_with("/organisations") {
+            &b.id
+        } else if route.path.starts_with("/dossiers/") {
+            &dossier_b
+        } else if route.path.starts_with("/reports/") {
+            &report_b
+        } else {
+            &user_b.id
+        };
+        let path = route
+            .path
+            .replace("{id}", object)
+            .replace("{*path}", "baken.css")
+            .replace("{task}", "x");
+        let (status, body) = if path.starts_with("/api/v1/signals") {
+            let url = format!("{}{path}", app.base);
+            let req = if route.method == "GET" {
+                client.http.get(url)
+            } else {
+                client
+                    .http
+                    .post(url)
+                    .body(r#"{"context":"registration_desk","observation":"seen"}"#)
+            };
+            let r = req.bearer_auth(&token).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        } else if route.method == "GET" {
+            client.get(&path).await
+        } else {
+            // Name B's objects in every field a form could carry.
+            client
+                .post_form(
+                    &path,
+                    &[
+                        ("org_id", b.id.as_str()),
+                        ("subject", "subject-of-b"),
+                        ("username", "someone-else"),
+                        ("display_name", "x"),
+                        ("role", "frontline"),
+                        ("lang", "en"),
+                        ("return_to", "/"),
+                        ("decision", "confirmed"),
+                        ("other", signal_b.as_str()),
+                        ("status", "handled"),
+                        ("signal", signal_b.as_str()),
+                        ("dossier", dossier_b.as_str()),
+                        ("title", "t"),
+                        ("confidentiality", "1"),
+                        ("reason", "r"),
+                        ("assignee", user_b.id.as_str()),
+                        ("user", user_b.id.as_str()),
+                        ("owner", user_b.id.as_str()),
+                        ("deadline", "2099-01-01"),
+                        ("text", "t"),
+                        ("kind", "note"),
+                        ("result", "r"),
+                        ("kind", "question"),
+                        ("body", "probe"),
+                    ],
+                )
+                .await
+        };
+        if expect == Expect::NotFound {
+            assert_eq!(
+                status, 404,
+                "{} {path} answered {status} on {}",
+                route.method, app.backend
+            );
+        }
+        for secret in secrets {
+            // A form keeps what was typed: the echo of our own input is not a leak.
+            let body = body.replace(&format!("value=\"{secret}\""), "");
+            assert!(
+                !body.contains(secret),
+                "{} {path} leaked {secret:?} of another organisation on {}",
+                route.method,
+                app.backend
+            );
+        }
+    }
+}
+on_both_backends!(organisation_boundary_on_every_route, organisation_boundary);
+
+async fn headers_on_every_get_route(app: &TestApp) {
+    let client = app
+        .logged_in("demo-administrator", &app.password("demo-administrator"))
+        .await;
+    for route in app.routes.iter().filter(|r| r.method == "GET") {
+        let path = route
+            .path
+            .replace("{id}", "x")
+            .replace("{*path}", "baken.css");
+        let r = client.get_raw(&path).await;
+        let h = r.headers();
+        let csp = h
+            .get("content-security-policy")
+            .map(|v| v.to_str().unwrap().to_string());
+        let csp = csp.unwrap_or_else(|| panic!("no CSP on {path}"));
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer", "{path}");
+        if !path.starts_with("/static/") {
+            assert_eq!(h.get("cache-control").unwrap(), "no-store", "{path}");
+        }
+        for cookie in h.get_all("set-cookie") {
+            let c = cookie.to_str().unwrap();
+            assert!(
+                c.contains("HttpOnly") && c.contains("SameSite=Strict"),
+                "{path}: {c}"
+            );
+        }
+    }
+}
+on_both_backends!(
+    strict_headers_on_every_get_route,
+    headers_on_every_get_route
+);
+
+async fn csrf_is_required_on_forms(app: &TestApp) {
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    let (status, body) = client.post_raw("/logout", &[]).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("Het formulier is verlopen"), "{body}");
+    let (status, _) = client.post_raw("/logout", &[("csrf", "00")]).await;
+    assert_eq!(status, 403);
+    // Still logged in: the forged logouts did nothing.
+    let (status, body) = client.get("/").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"welcome\""));
+    // A login form without the anonymous token is refused too.
+    let fresh = app.client();
+    let (status, _) = fresh
+        .post_raw(
+            "/login",
+            &[("username", "demo-coordinator"), ("password", "x")],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+on_both_backends!(csrf_tokens_are_required, csrf_is_required_on_forms);
+
+async fn login_failures_are_uniform_and_throttled(app: &TestApp) {
+    let client = app.client();
+    let wrong = client
+        .post_form(
+            "/login",
+            &[("username", "demo-analyst"), ("password", "wrong")],
+        )
+        .await;
+    let unknown = client
+        .post_form(
+            "/login",
+            &[("username", "nobody-here"), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(wrong.0, 401);
+    assert_eq!(unknown.0, 401);
+    let message = "Gebruikersnaam of wachtwoord klopt niet.";
+    assert!(wrong.1.contains(message) && unknown.1.contains(message));
+    for _ in 0..4 {
+        client
+            .post_form(
+                "/login",
+                &[("username", "demo-analyst"), ("password", "wrong")],
+            )
+            .await;
+    }
+    // Five failures: now even the right password waits, with the same answer as for an
+    // unknown account in the same state.
+    let right = app.password("demo-analyst");
+    let (status, body) = client
+        .post_form(
+            "/login",
+            &[("username", "demo-analyst"), ("password", &right)],
+        )
+        .await;
+    assert_eq!(status, 429);
+    assert!(body.contains("Te veel mislukte pogingen"));
+    for _ in 0..4 {
+        client
+            .post_form(
+                "/login",
+                &[("username", "nobody-here"), ("password", "wrong")],
+            )
+            .await;
+    }
+    let (status, _) = client
+        .post_form(
+            "/login",
+            &[("username", "nobody-here"), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(status, 429);
+    app.clock.advance(60);
+    app.logged_in("demo-analyst", &right).await;
+}
+on_both_backends!(
+    failed_logins_are_uniform_and_throttled,
+    login_failures_are_uniform_and_throttled
+);
+
+async fn sessions_expire(app: &TestApp) {
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    app.clock.advance(31 * 60);
+    let (status, body) = client.get("/").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("action=\"/login\""),
+        "expired session must land on the login page"
+    );
+    // Absolute time-out: active every 20 minutes, still out after 12 hours.
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    for _ in 0..37 {
+        app.clock.advance(20 * 60);
+        client.get("/account").await;
+    }
+    let (_, body) = client.get("/").await;
+    assert!(body.contains("action=\"/login\""));
+}
+on_both_backends!(sessions_have_idle_and_absolute_timeouts, sessions_expire);
+
+async fn log_out_everywhere(app: &TestApp) {
+    let pw = app.password("demo-coordinator");
+    let phone = app.logged_in("demo-coordinator", &pw).await;
+    let desk = app.logged_in("demo-coordinator", &pw).await;
+    let (status, _) = desk.post_form("/logout/everywhere", &[]).await;
+    assert_eq!(status, 200);
+    let (_, body) = phone.get("/").await;
+    assert!(body.contains("action=\"/login\""));
+}
+on_both_backends!(log_out_everywhere_ends_every_session, log_out_everywhere);
+
+async fn unknown_language(app: &TestApp) {
+    let client = app.client();
+    let (status, body) = client
+        .post_form("/language", &[("lang", "xx"), ("return_to", "/login")])
+        .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("Deze taal kent Baken niet"), "{body}");
+    let (status, body) = client
+        .post_form("/language", &[("lang", "fr"), ("return_to", "/login")])
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Connexion"), "the switch persists: {body}");
+    let (_, body) = client.get("/login").await;
+    assert!(body.contains("lang=\"fr\""));
+}
+on_both_backends!(
+    language_switch_persists_and_refuses_unknown,
+    unknown_language
+);
+
+async fn audit_failure_fails_the_request(app: &TestApp) {
+    let client = app
+        .logged_in("demo-administrator", &app.password("demo-administrator"))
+        .await;
+    let (status, body) = client.get("/admin/users").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("demo-frontline"));
+    // Make the audit trail unwritable.
+    let pool = app.store.raw_pool();
+    if app.backend == "sqlite" {
+        sqlx::query("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END")
+            .execute(pool).await.unwrap();
+    } else {
+        sqlx::query("CREATE FUNCTION block_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'blocked'; END $$ LANGUAGE plpgsql")
+            .execute(pool).await.unwrap();
+        sqlx::query("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION block_audit()")
+            .execute(pool).await.unwrap();
+    }
+    let (status, body) = client.get("/admin/users").await;
+    assert_eq!(status, 503);
+    assert!(
+        !body.contains("demo-frontline"),
+        "no data without its audit record"
+    );
+    assert!(body.contains("logboek"), "{body}");
+}
+on_both_backends!(
+    an_unwritable_audit_trail_fails_the_request,
+    audit_failure_fails_the_request
+);
+
+async fn privacy_officer_reads_are_recorded(app: &TestApp) {
+    let admin = app
+        .logged_in("demo-administrator", &app.password("demo-administrator"))
+        .await;
+    admin.get("/admin/users").await;
+    let officer = app
+        .logged_in(
+            "demo-privacy-officer",
+            &app.password("demo-privacy-officer"),
+        )
+        .await;
+    let (status, body) = officer.get("/audit").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("audit_trail"),
+        "the officer's own read is in the trail: {body}"
+    );
+    assert!(body.contains("user administration"));
+    // Other roles do not see the trail at all.
+    let (status, _) = admin.get("/audit").await;
+    assert_eq!(status, 404);
+    match app.store.verify_audit().await.unwrap() {
+        baken_store::VerifyOutcome::Intact { records } => assert!(records > 5),
+        other => panic!("{other:?}"),
+    }
+}
+on_both_backends!(
+    reading_the_audit_trail_is_recorded,
+    privacy_officer_reads_are_recorded
+);
+
+async fn first_login_with_one_time_password(app: &TestApp) {
+    let a = app
+        .store
+        .org_by_name(baken_store::seed::DEMO_MUNICIPALITY)
+        .await
+        .unwrap();
+    app.store
+        .create_user(
+            &NewUser {
+                username: "new-trainer",
+                display_name: "New Trainer",
+                password_hash: &hash_password("one-time-pw-123"),
+                must_change_password: true,
+            },
+            &[(a.id.clone(), Role::Trainer)],
+            T0,
+        )
+        .await
+        .unwrap();
+    let client = app.client();
+    let page = client.login("new-trainer", "one-time-pw-123").await;
+    assert!(page.contains("action=\"/account/password\""));
+    let (status, page) = client
+        .post_form(
+            "/account/password",
+            &[("current", "one-time-pw-123"), ("new", "short")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("te kort"));
+    let (status, page) = client
+        .post_form(
+            "/account/password",
+            &[
+                ("current", "one-time-pw-123"),
+                ("new", "a much longer passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("id=\"welcome\""),
+        "trainers need no second factor: {page}"
+    );
+}
+on_both_backends!(
+    one_time_passwords_must_be_changed,
+    first_login_with_one_time_password
+);

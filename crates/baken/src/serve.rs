@@ -1,0 +1,141 @@
+//! `baken serve` and opening the store.
+
+use crate::config::{self, FileConfig};
+use crate::DbArgs;
+use anyhow::{Context, Result};
+use baken_store::seed::{bootstrap_admin, seed_demo, Credentials};
+use baken_store::Store;
+use baken_web::{build_router, AppState, SystemClock, WebConfig};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Open (and migrate) the store the arguments name.
+pub async fn open_store(db: &DbArgs) -> Result<(Store, FileConfig)> {
+    let file = match &db.config {
+        Some(path) => config::read_file(path)?,
+        None => FileConfig::default(),
+    };
+    let choice = config::database(db.database_url.clone(), db.data.clone(), &file)?;
+    if let Some(dir) = &choice.sqlite_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+    }
+    let store = Store::connect(&choice.url).await.with_context(|| {
+        format!(
+            "cannot reach the database at {}",
+            config::redacted_url(&choice.url)
+        )
+    })?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
+    Ok((store, file))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn print_logins(title: &str, logins: &[Credentials]) {
+    println!("{title}");
+    for c in logins {
+        println!(
+            "  {:<24} password: {:<24} role: {:<17} organisation: {}",
+            c.username,
+            c.password,
+            c.role.as_str(),
+            c.organisation
+        );
+    }
+}
+
+pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<ExitCode> {
+    let started = Instant::now();
+    let (store, file) = open_store(&db).await?;
+    let addr = config::listen_addr(listen, &file)?;
+    let now = now();
+
+    // The first administrator comes first: on an empty database it is created even
+    // with --demo (then in the demo municipality).
+    let (org, kind, country) = if demo {
+        (
+            baken_store::seed::DEMO_MUNICIPALITY.to_string(),
+            baken_domain::OrgKind::Municipality,
+            baken_domain::Country::NL,
+        )
+    } else {
+        (
+            file.bootstrap.organisation.clone(),
+            file.bootstrap.kind()?,
+            file.bootstrap.country()?,
+        )
+    };
+    let admin = bootstrap_admin(&store, &org, kind, country, now).await?;
+    let demo_logins = if demo {
+        seed_demo(&store, now).await?
+    } else {
+        Vec::new()
+    };
+
+    let web_config = WebConfig {
+        secure_cookies: file.secure_cookies.unwrap_or(!addr.ip().is_loopback()),
+        session_idle_timeout_s: file.session.idle_timeout_minutes * 60,
+        session_absolute_timeout_s: file.session.absolute_timeout_hours * 3600,
+        ..WebConfig::default()
+    };
+    let report_key = config::report_key(&file)?;
+    let mut state = AppState::new(store.clone(), web_config, Arc::new(SystemClock))
+        .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
+    let no_report_key = report_key.is_none();
+    if let Some(keys) = report_key {
+        state = state.with_report_keys(keys);
+    }
+    let linked = state
+        .load_link_index()
+        .await
+        .context("cannot build the link index")?;
+    tracing::info!(records = linked, "link index ready");
+    let (router, _) = build_router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+
+    println!(
+        "Baken is running at http://{bound}/ (ready in {} ms)",
+        started.elapsed().as_millis()
+    );
+    if let Some(admin) = &admin {
+        print_logins(
+            "First administrator created. Its one-time password is shown only now; you choose a new one at first login:",
+            std::slice::from_ref(admin),
+        );
+    }
+    if !demo_logins.is_empty() {
+        print_logins(
+            "Demo logins (second factor: scan the QR code shown at first login):",
+            &demo_logins,
+        );
+    }
+    if no_report_key {
+        println!(
+            "Note: no report key configured (BAKEN_REPORT_KEY or report_key_file): anonymous reports \
+             sent now become unreadable when Baken restarts."
+        );
+    }
+    println!("Health: http://{bound}/healthz — stop with Ctrl+C");
+
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("server stopped with an error")?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,301 @@
+//! The `baken` binary as an operator uses it: start, administer, verify the audit trail,
+//! and clear errors with a non-zero exit for bad input.
+
+use baken_store::testkit::TestDb;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+fn baken(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baken"))
+        .args(args)
+        .env_remove("BAKEN_DATABASE_URL")
+        .env_remove("BAKEN_DATA")
+        .env("BAKEN_LOG", "warn")
+        .output()
+        .expect("run baken")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+/// Fill the trail through the CLI: every admin command writes one record.
+fn fill_trail(url: &str) {
+    let o = baken(&[
+        "admin",
+        "org",
+        "add",
+        "--database-url",
+        url,
+        "--name",
+        "Gemeente Test",
+        "--kind",
+        "municipality",
+        "--country",
+        "NL",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for i in 0..4 {
+        let name = format!("user{i}");
+        let o = baken(&[
+            "admin",
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--username",
+            &name,
+            "--name",
+            "Test",
+            "--org",
+            "Gemeente Test",
+            "--role",
+            "coordinator",
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert!(text(&o.stdout).contains("one-time password"));
+    }
+    let o = baken(&["audit", "verify", "--database-url", url]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("intact: 5 records"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+async fn tamper_cases(db: TestDb) {
+    let url = db.url.clone();
+    fill_trail(&url);
+    let pool = db.store.raw_pool();
+
+    // 1. Change a record.
+    sqlx::query("UPDATE audit_log SET purpose = 'nothing' WHERE seq = 3")
+        .execute(pool)
+        .await
+        .unwrap();
+    let o = baken(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("record 3 was changed"),
+        "{}",
+        text(&o.stderr)
+    );
+    sqlx::query("UPDATE audit_log SET purpose = 'administration' WHERE seq = 3")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(baken(&["audit", "verify", "--database-url", &url])
+        .status
+        .success());
+
+    // 2. Reorder two records (swap their places in the sequence).
+    sqlx::query(
+        "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE seq IN (2, 3)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
+        .execute(pool)
+        .await
+        .unwrap();
+    let o = baken(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("BROKEN at record 2"),
+        "{}",
+        text(&o.stderr)
+    );
+    sqlx::query(
+        "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE seq IN (2, 3)",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert!(baken(&["audit", "verify", "--database-url", &url])
+        .status
+        .success());
+
+    // 3. Delete a record.
+    sqlx::query("DELETE FROM audit_log WHERE seq = 4")
+        .execute(pool)
+        .await
+        .unwrap();
+    let o = baken(&["audit", "verify", "--database-url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("record 4 is missing"),
+        "{}",
+        text(&o.stderr)
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_changed_reordered_and_deleted_records_on_sqlite() {
+    tamper_cases(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_changed_reordered_and_deleted_records_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    tamper_cases(db).await;
+}
+
+#[test]
+fn a_malformed_config_file_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("baken.toml");
+    std::fs::write(
+        &cfg,
+        "listen = \"127.0.0.1:0\"\n[session]\nidle_timeout_minutes = \"soon\"\n",
+    )
+    .unwrap();
+    let o = baken(&[
+        "migrate",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--data",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("baken.toml") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("baken.db").exists(),
+        "nothing half-written"
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_a_clear_error_without_the_password() {
+    let o = baken(&[
+        "migrate",
+        "--database-url",
+        "postgres://baken:hunter2@127.0.0.1:1/baken",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("cannot reach the database"), "{err}");
+    assert!(!err.contains("hunter2"), "secrets are never printed: {err}");
+}
+
+#[test]
+fn bad_admin_input_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = baken(&[
+        "admin",
+        "org",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "X",
+        "--kind",
+        "bank",
+        "--country",
+        "NL",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("--kind \"bank\" is not an organisation kind"));
+    let o = baken(&[
+        "admin",
+        "user",
+        "add",
+        "--data",
+        data,
+        "--username",
+        "a",
+        "--name",
+        "A",
+        "--org",
+        "Nowhere",
+        "--role",
+        "coordinator",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no organisation named"));
+    let o = baken(&["admin", "user", "list", "--data", data]);
+    assert!(o.status.success());
+    assert!(text(&o.stdout).trim().is_empty());
+}
+
+#[test]
+fn serve_prints_where_and_how_to_log_in_and_answers_healthz() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baken"))
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("BAKEN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let mut url = None;
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("Baken is running at ") {
+            url = rest.split_whitespace().next().map(str::to_string);
+        }
+        let done = line.starts_with("Health:");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let all = printed.join("\n");
+    let url = url.unwrap_or_else(|| panic!("no URL printed:\n{all}"));
+    assert!(
+        all.contains("admin ") && all.contains("one-time password"),
+        "{all}"
+    );
+    assert!(all.contains("demo-coordinator"), "{all}");
+    let status = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        reqwest::get(format!("{url}healthz"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn a_malformed_report_key_stops_the_server_without_printing_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_baken"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("BAKEN_REPORT_KEY", "not-a-key-secret123")
+        .env("BAKEN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("64 hexadecimal digits"), "{err}");
+    assert!(!err.contains("secret123") && !text(&o.stdout).contains("secret123"));
+}
