@@ -16,45 +16,21 @@ async fn demo_coordinator_logs_in_with_totp_and_sees_the_start_page() {
     let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
     let c = &browser.client;
 
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
+    browser.open(&app.base, "/login").await;
     browser.screenshots("foundation-1-login").await;
     browser.assert_no_horizontal_scroll(360).await;
-    c.wait()
-        .for_element(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("demo-coordinator")
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&app.password("demo-coordinator"))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("form[action='/login'] button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("username", "demo-coordinator").await;
+    browser
+        .fill("password", &app.password("demo-coordinator"))
+        .await;
+    browser
+        .click_and_load("form[action='/login'] button[type='submit']")
+        .await;
 
     // First login: enrol the second factor from the QR page (the key is also shown as text).
-    let secret = c
-        .wait()
-        .for_element(Locator::Id("totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let secret = browser.text("#totp-secret").await;
     assert!(
-        c.wait()
-            .for_element(Locator::Css(".baken-qr svg"))
-            .await
-            .is_ok(),
+        c.find(Locator::Css(".baken-qr svg")).await.is_ok(),
         "QR code rendered on the server"
     );
     browser
@@ -62,71 +38,22 @@ async fn demo_coordinator_logs_in_with_totp_and_sees_the_start_page() {
         .await;
     browser.assert_no_horizontal_scroll(360).await;
     let code = baken_web::totp::code_at(secret.trim(), app.clock.now()).unwrap();
-    c.wait()
-        .for_element(Locator::Id("code"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(
-            "form[action='/account/second-factor'] button[type='submit']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-
-    let welcome = c
-        .wait()
-        .for_element(Locator::Id("welcome"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(welcome, "Welkom, Demo coordinator");
+    browser.fill("code", &code).await;
+    browser
+        .click_and_load("form[action='/account/second-factor'] button[type='submit']")
+        .await;
+    assert_eq!(browser.text("#welcome").await, "Welkom, Demo coordinator");
     browser.screenshots("foundation-3-start-page").await;
     browser.assert_no_horizontal_scroll(360).await;
 
     // Switch to English: the choice persists across pages.
-    c.wait()
-        .for_element(Locator::Css("#lang-select option[value='en']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(
-            "form[action='/language'] button[type='submit']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let welcome = c
-        .wait()
-        .for_element(Locator::Id("welcome"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(welcome, "Welcome, Demo coordinator");
-    c.goto(&format!("{}/account", app.base)).await.unwrap();
-    let h1 = c
-        .wait()
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert_eq!(h1, "My account");
+    browser.click("#lang-select option[value='en']").await;
+    browser
+        .click_and_load("form[action='/language'] button[type='submit']")
+        .await;
+    assert_eq!(browser.text("#welcome").await, "Welcome, Demo coordinator");
+    browser.open(&app.base, "/account").await;
+    assert_eq!(browser.text("h1").await, "My account");
     browser.screenshots("foundation-4-account-en").await;
 
     browser.close().await;

@@ -8,47 +8,7 @@ mod common;
 use baken_store::Scope;
 use common::browser::Browser;
 use common::{TestApp, T0};
-use fantoccini::{Client, Locator};
-
-async fn click(c: &Client, css: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap();
-    let arg = serde_json::to_value(&el).unwrap();
-    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-        .await
-        .unwrap();
-    el.click().await.unwrap();
-}
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    let el = c.wait().for_element(Locator::Id(id)).await.unwrap();
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn login(browser: &Browser, app: &TestApp, username: &str) {
-    let c = &browser.client;
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
-    fill(c, "username", username).await;
-    fill(c, "password", &app.password(username)).await;
-    click(c, "form[action='/login'] button[type='submit']").await;
-    let secret = c
-        .wait()
-        .for_element(Locator::Id("totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code =
-        baken_web::totp::code_at(secret.trim(), baken_web::Clock::now(app.clock.as_ref())).unwrap();
-    fill(c, "code", &code).await;
-    click(
-        c,
-        "form[action='/account/second-factor'] button[type='submit']",
-    )
-    .await;
-    c.wait().for_element(Locator::Id("welcome")).await.unwrap();
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
@@ -91,8 +51,8 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
     }
 
     let c = &browser.client;
-    login(&browser, &app, "demo-coordinator").await;
-    c.goto(&format!("{}/inbox", app.base)).await.unwrap();
+    browser.login(&app, "demo-coordinator").await;
+    browser.open(&app.base, "/inbox").await;
     browser.assert_accessible("inbox with filters").await;
     browser.screenshots("dossier-1-inbox").await;
     for cb in c
@@ -106,17 +66,12 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
             .unwrap();
         cb.click().await.unwrap();
     }
-    fill(c, "new-dossier-title", "Kerkstraat 12-14, inschrijvingen").await;
-    click(c, "#create-dossier").await;
+    browser
+        .fill("new-dossier-title", "Kerkstraat 12-14, inschrijvingen")
+        .await;
+    browser.click_and_load("#create-dossier").await;
 
-    let heading = c
-        .wait()
-        .for_element(Locator::Id("dossier-heading"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = browser.text("#dossier-heading").await;
     assert_eq!(heading, "Kerkstraat 12-14, inschrijvingen");
     let signals = c
         .find_all(Locator::Css("#dossier-signals li"))
@@ -125,7 +80,7 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
     assert_eq!(signals.len(), 2);
 
     // A deadline in the past is refused with a message; then a real one is accepted.
-    fill(c, "task-title", "Adresonderzoek BRP").await;
+    browser.fill("task-title", "Adresonderzoek BRP").await;
     c.execute(
         "document.getElementById('task-deadline').removeAttribute('min');",
         vec![],
@@ -138,82 +93,50 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
     )
     .await
     .unwrap();
-    click(c, "form[action$='/tasks'] button[type='submit']").await;
-    let error = c
-        .wait()
-        .for_element(Locator::Id("error-summary"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser
+        .click_and_load("form[action$='/tasks'] button[type='submit']")
+        .await;
+    let error = browser.text("#error-summary").await;
     assert!(error.contains("vandaag of later"), "{error}");
-    fill(c, "task-title", "Adresonderzoek BRP").await;
+    browser.fill("task-title", "Adresonderzoek BRP").await;
     c.execute(
         "document.getElementById('task-deadline').value = '2030-06-30';",
         vec![],
     )
     .await
     .unwrap();
-    click(c, "form[action$='/tasks'] button[type='submit']").await;
-    let tasks = c
-        .wait()
-        .for_element(Locator::Id("task-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser
+        .click_and_load("form[action$='/tasks'] button[type='submit']")
+        .await;
+    let tasks = browser.text("#task-list").await;
     assert!(
         tasks.contains("Adresonderzoek BRP") && tasks.contains("2030-06-30"),
         "{tasks}"
     );
 
-    c.wait()
-        .for_element(Locator::Css("#entry-kind option[value='decision']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    fill(
-        c,
-        "entry-text",
-        "Bibob-toets bij de verhuurder, want vermoedelijke huisjesmelker.",
-    )
-    .await;
-    click(c, "form[action$='/entries'] button[type='submit']").await;
-    c.wait()
-        .for_element(Locator::Css("#next-status option[value='closed']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    fill(
-        c,
-        "result",
-        "Woning gesloten na inspectie; bewoners naar opvang.",
-    )
-    .await;
-    click(c, "form[action$='/status'] button[type='submit']").await;
-    let status = c
-        .wait()
-        .for_element(Locator::Id("dossier-status"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.click("#entry-kind option[value='decision']").await;
+    browser
+        .fill(
+            "entry-text",
+            "Bibob-toets bij de verhuurder, want vermoedelijke huisjesmelker.",
+        )
+        .await;
+    browser
+        .click_and_load("form[action$='/entries'] button[type='submit']")
+        .await;
+    browser.click("#next-status option[value='closed']").await;
+    browser
+        .fill(
+            "result",
+            "Woning gesloten na inspectie; bewoners naar opvang.",
+        )
+        .await;
+    browser
+        .click_and_load("form[action$='/status'] button[type='submit']")
+        .await;
+    let status = browser.text("#dossier-status").await;
     assert_eq!(status, "afgesloten");
-    let timeline = c
-        .wait()
-        .for_element(Locator::Id("timeline-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let timeline = browser.text("#timeline-list").await;
     assert!(
         timeline.contains("besluit")
             && timeline.contains("Bibob")
@@ -224,17 +147,9 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
     browser.screenshots("dossier-2-closed").await;
 
     // The source sees "handled", not the dossier.
-    c.delete_all_cookies().await.unwrap();
-    login(&browser, &app, "demo-frontline").await;
-    c.goto(&format!("{}/signals", app.base)).await.unwrap();
-    let list = c
-        .wait()
-        .for_element(Locator::Id("signal-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.login(&app, "demo-frontline").await;
+    browser.open(&app.base, "/signals").await;
+    let list = browser.text("#signal-list").await;
     assert_eq!(list.matches("afgehandeld").count(), 2, "{list}");
     assert!(
         !list.contains("Kerkstraat 12-14"),

@@ -6,51 +6,9 @@
 
 mod common;
 
-use baken_web::Clock;
 use common::browser::Browser;
 use common::TestApp;
-use fantoccini::{Client, Locator};
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    let el = c.wait().for_element(Locator::Id(id)).await.unwrap();
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap();
-    // Like a person: bring it into view (clear of the sticky action bar), then click.
-    let arg = serde_json::to_value(&el).unwrap();
-    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-        .await
-        .unwrap();
-    el.click().await.unwrap();
-}
-
-/// Log in through the pages, enrolling the second factor on first login.
-async fn login(browser: &Browser, app: &TestApp, username: &str) {
-    let c = &browser.client;
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
-    fill(c, "username", username).await;
-    fill(c, "password", &app.password(username)).await;
-    click(c, "form[action='/login'] button[type='submit']").await;
-    let secret = c
-        .wait()
-        .for_element(Locator::Id("totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code = baken_web::totp::code_at(secret.trim(), app.clock.now()).unwrap();
-    fill(c, "code", &code).await;
-    click(
-        c,
-        "form[action='/account/second-factor'] button[type='submit']",
-    )
-    .await;
-    c.wait().for_element(Locator::Id("welcome")).await.unwrap();
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frontline_worker_records_a_signal_and_the_coordinator_sees_it() {
@@ -60,12 +18,14 @@ async fn frontline_worker_records_a_signal_and_the_coordinator_sees_it() {
     let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
     let c = &browser.client;
 
-    login(&browser, &app, "demo-frontline").await;
-    c.goto(&format!("{}/signals/new", app.base)).await.unwrap();
+    browser.login(&app, "demo-frontline").await;
+    browser.open(&app.base, "/signals/new").await;
     browser.assert_accessible("new signal").await;
     browser.screenshots("intake-1-where").await;
-    click(c, "#context-registration_desk").await;
-    click(c, "form[action='/signals/new'] button[type='submit']").await;
+    browser.click("#context-registration_desk").await;
+    browser
+        .click_and_load("form[action='/signals/new'] button[type='submit']")
+        .await;
 
     // The form: indicators of the registration desk, grouped by stage, first group open.
     c.wait().for_element(Locator::Id("intake")).await.unwrap();
@@ -95,17 +55,10 @@ async fn frontline_worker_records_a_signal_and_the_coordinator_sees_it() {
         "at least three indicators in the first stage"
     );
     // Tick three indicators; the reading panel changes (htmx) after each.
-    let mut reading = c
-        .wait()
-        .for_element(Locator::Id("reading"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mut reading = browser.text("#reading").await;
     let mut readings = vec![reading.clone()];
     for id in first_group.iter().take(3) {
-        click(c, &format!("label[for='a-{id}-yes']")).await;
+        browser.click(&format!("label[for='a-{id}-yes']")).await;
         reading = browser.wait_for_change("#reading", &reading).await;
         readings.push(reading.clone());
     }
@@ -119,128 +72,66 @@ async fn frontline_worker_records_a_signal_and_the_coordinator_sees_it() {
     browser.screenshots("intake-3-reading").await;
 
     // People and things: a person, an address with a wrong postcode, an IBAN.
-    click(c, "button[value='add:person']").await;
-    fill(c, "e0-name", "Jan van der Berg").await;
-    fill(c, "e0-estimated_age", "34").await;
-    click(c, "button[value='add:address']").await;
+    browser.click_and_load("button[value='add:person']").await;
+    browser.fill("e0-name", "Jan van der Berg").await;
+    browser.fill("e0-estimated_age", "34").await;
+    browser.click_and_load("button[value='add:address']").await;
     assert_eq!(
-        c.wait()
-            .for_element(Locator::Id("e0-name"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap()
-            .as_deref(),
+        browser.prop("#e0-name", "value").await.as_deref(),
         Some("Jan van der Berg"),
         "adding an item keeps what was typed"
     );
-    fill(c, "e1-street", "Kerkstraat").await;
-    fill(c, "e1-house_number", "12a").await;
-    fill(c, "e1-postcode", "123 AB").await;
-    fill(c, "e1-town", "Demodorp").await;
-    click(c, "button[value='add:bank_account']").await;
-    fill(c, "e2-iban", "NL91 ABNA 0417 1643 00").await;
-    fill(
-        c,
-        "observation",
-        "Een man sprak voor de aanvrager en hield zijn paspoort vast.",
-    )
-    .await;
-    fill(c, "place", "Stadhuis Demodorp").await;
-    click(c, "button[value='submit']").await;
+    browser.fill("e1-street", "Kerkstraat").await;
+    browser.fill("e1-house_number", "12a").await;
+    browser.fill("e1-postcode", "123 AB").await;
+    browser.fill("e1-town", "Demodorp").await;
+    browser
+        .click_and_load("button[value='add:bank_account']")
+        .await;
+    browser.fill("e2-iban", "NL91 ABNA 0417 1643 00").await;
+    browser
+        .fill(
+            "observation",
+            "Een man sprak voor de aanvrager en hield zijn paspoort vast.",
+        )
+        .await;
+    browser.fill("place", "Stadhuis Demodorp").await;
+    browser.click_and_load("button[value='submit']").await;
 
     // Refused: the summary links to the postcode, which keeps what was typed.
-    let summary = c
-        .wait()
-        .for_element(Locator::Id("error-summary"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let summary = browser.text("#error-summary").await;
     assert!(summary.contains("Deze postcode klopt niet"), "{summary}");
-    let href = c
-        .wait()
-        .for_element(Locator::Css("#error-summary a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap();
+    let href = browser.attr("#error-summary a", "href").await;
     assert_eq!(href.as_deref(), Some("#e1-postcode"));
-    let typed = c
-        .wait()
-        .for_element(Locator::Id("e1-postcode"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let typed = browser.prop("#e1-postcode", "value").await;
     assert_eq!(typed.as_deref(), Some("123 AB"));
-    let kept = c
-        .wait()
-        .for_element(Locator::Id("observation"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = browser.prop("#observation", "value").await;
     assert!(kept.unwrap().contains("paspoort"));
     browser.assert_accessible("intake with errors").await;
     browser.screenshots("intake-4-error").await;
 
-    fill(c, "e1-postcode", "1234 AB").await;
-    click(c, "button[value='submit']").await;
-    let confirmation = c
-        .wait()
-        .for_element(Locator::Id("confirmation"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.fill("e1-postcode", "1234 AB").await;
+    browser.click_and_load("button[value='submit']").await;
+    let confirmation = browser.text("#confirmation").await;
     assert!(confirmation.contains("coördinator"), "{confirmation}");
     browser.assert_accessible("confirmation").await;
     browser.screenshots("intake-5-sent").await;
 
     // My signals shows it as received.
-    c.goto(&format!("{}/signals", app.base)).await.unwrap();
-    let list = c
-        .wait()
-        .for_element(Locator::Id("signal-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.open(&app.base, "/signals").await;
+    let list = browser.text("#signal-list").await;
     assert!(list.contains("ontvangen"), "{list}");
     browser.screenshots("intake-6-my-signals").await;
 
     // The coordinator sees it in the inbox and opens it.
-    c.delete_all_cookies().await.unwrap();
-    login(&browser, &app, "demo-coordinator").await;
-    c.goto(&format!("{}/inbox", app.base)).await.unwrap();
-    let inbox = c
-        .wait()
-        .for_element(Locator::Id("signal-list"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.login(&app, "demo-coordinator").await;
+    browser.open(&app.base, "/inbox").await;
+    let inbox = browser.text("#signal-list").await;
     assert!(inbox.contains("Balie"), "{inbox}");
     browser.assert_accessible("inbox").await;
     browser.screenshots("intake-7-inbox").await;
-    click(c, "#signal-list a").await;
-    let body = c
-        .wait()
-        .for_element(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.click_and_load("#signal-list a").await;
+    let body = browser.text("main").await;
     assert!(
         body.contains("Jan van der Berg") && body.contains("NL91 ABNA 0417 1643 00"),
         "{body}"

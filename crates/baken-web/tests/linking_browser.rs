@@ -98,66 +98,10 @@ async fn the_second_signal_shows_the_first_and_the_analyst_confirms() {
     .await;
 
     let c = &browser.client;
-    c.goto(&format!("{}/login", app.base)).await.unwrap();
-    c.wait()
-        .for_element(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("demo-analyst")
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&app.password("demo-analyst"))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("form[action='/login'] button[type='submit']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let secret = c
-        .wait()
-        .for_element(Locator::Id("totp-secret"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code =
-        baken_web::totp::code_at(secret.trim(), baken_web::Clock::now(app.clock.as_ref())).unwrap();
-    c.wait()
-        .for_element(Locator::Id("code"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(
-            "form[action='/account/second-factor'] button[type='submit']",
-        ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.login(&app, "demo-analyst").await;
 
-    c.goto(&format!("{}/signals/{second}", app.base))
-        .await
-        .unwrap();
-    let section = c
-        .wait()
-        .for_element(Locator::Css(".baken-also-seen"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.open(&app.base, &format!("/signals/{second}")).await;
+    let section = browser.text(".baken-also-seen").await;
     assert!(
         section.contains("Achternaam") && section.contains("Adres"),
         "reasons shown: {section}"
@@ -171,25 +115,12 @@ async fn the_second_signal_shows_the_first_and_the_analyst_confirms() {
         1,
         "only the first signal, not the unrelated one: {section}"
     );
-    let href = c
-        .wait()
-        .for_element(Locator::Css(".baken-also-seen a"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap();
+    let href = browser.attr(".baken-also-seen a", "href").await;
     assert_eq!(href.as_deref(), Some(format!("/signals/{first}").as_str()));
     browser.assert_accessible("also seen in").await;
     browser.screenshots("linking-1-also-seen").await;
 
-    c.wait()
-        .for_element(Locator::Css("button[value='confirmed']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click_and_load("button[value='confirmed']").await;
     browser
         .wait_for_text(".baken-link-decision", "bevestigd")
         .await;

@@ -8,22 +8,7 @@ mod common;
 
 use common::browser::Browser;
 use common::TestApp;
-use fantoccini::{Client, Locator};
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    let el = c.wait().for_element(Locator::Id(id)).await.unwrap();
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    let el = c.wait().for_element(Locator::Css(css)).await.unwrap();
-    let arg = serde_json::to_value(&el).unwrap();
-    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-        .await
-        .unwrap();
-    el.click().await.unwrap();
-}
+use fantoccini::Locator;
 
 async fn check_page(browser: &Browser, name: &str) {
     browser.assert_accessible(name).await;
@@ -45,55 +30,40 @@ async fn reporter_sends_in_dutch_and_arabic_and_follows_up() {
         c.goto(&format!("{}/meld?lang={lang}", app.base))
             .await
             .unwrap();
-        let dir = c
-            .wait()
-            .for_element(Locator::Css("html"))
-            .await
-            .unwrap()
-            .attr("dir")
-            .await
-            .unwrap();
+        let dir = browser.attr("html", "dir").await;
         assert_eq!(
             dir.as_deref(),
             Some(if lang == "ar" { "rtl" } else { "ltr" })
         );
         check_page(&browser, &format!("public-{lang}-1-form")).await;
         // Sent empty first: the error summary, nothing lost.
-        fill(c, "place", "Demodorp").await;
-        click(c, "form[action='/meld'] button[type='submit']").await;
+        browser.fill("place", "Demodorp").await;
+        browser
+            .click_and_load("form[action='/meld'] button[type='submit']")
+            .await;
         c.wait()
             .for_element(Locator::Id("error-summary"))
             .await
             .unwrap();
         check_page(&browser, &format!("public-{lang}-2-error")).await;
-        let kept = c
-            .wait()
-            .for_element(Locator::Id("place"))
-            .await
-            .unwrap()
-            .prop("value")
-            .await
-            .unwrap();
+        let kept = browser.prop("#place", "value").await;
         assert_eq!(kept.as_deref(), Some("Demodorp"));
-        fill(c, "what", what).await;
-        click(c, "input[name='seen']").await;
-        click(c, "form[action='/meld'] button[type='submit']").await;
-        let receipt = c
-            .wait()
-            .for_element(Locator::Id("receipt"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        browser.fill("what", what).await;
+        browser.click("input[name='seen']").await;
+        browser
+            .click_and_load("form[action='/meld'] button[type='submit']")
+            .await;
+        let receipt = browser.text("#receipt").await;
         assert_eq!(receipt.replace(' ', "").len(), 16, "{receipt}");
         check_page(&browser, &format!("public-{lang}-3-receipt")).await;
         c.goto(&format!("{}/meld/follow-up?lang={lang}", app.base))
             .await
             .unwrap();
         check_page(&browser, &format!("public-{lang}-4-follow-up")).await;
-        fill(c, "receipt", &receipt).await;
-        click(c, "form[action='/meld/follow-up'] button[type='submit']").await;
+        browser.fill("receipt", &receipt).await;
+        browser
+            .click_and_load("form[action='/meld/follow-up'] button[type='submit']")
+            .await;
         c.wait().for_element(Locator::Id("thread")).await.unwrap();
         let body = c.source().await.unwrap();
         assert!(body.contains(what));

@@ -1,9 +1,15 @@
 //! Headless Chromium through chromedriver (Debian's `chromium` and `chromium-driver`).
 //! Outside CI a missing driver skips the test loudly; under CI it fails.
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// How often the helpers retry (every 100 ms): ten seconds for a page to settle.
+const TRIES: usize = 100;
+const PAUSE: Duration = Duration::from_millis(100);
 
 pub struct Browser {
     pub client: Client,
@@ -149,14 +155,7 @@ impl Browser {
     /// Wait until `css` holds text different from `before` (htmx swaps are asynchronous).
     pub async fn wait_for_change(&self, css: &str, before: &str) -> String {
         for _ in 0..100 {
-            let now = self
-                .client
-                .find(fantoccini::Locator::Css(css))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap_or_default();
+            let now = self.text(css).await;
             if now != before {
                 return now;
             }
@@ -170,7 +169,7 @@ impl Browser {
     pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let mut last = String::new();
         for _ in 0..100 {
-            if let Ok(el) = self.client.find(fantoccini::Locator::Css(css)).await {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 last = el.text().await.unwrap_or_default();
                 if last.contains(needle) {
                     return last;
@@ -179,6 +178,129 @@ impl Browser {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("{css} never contained {needle:?}; last: {last}");
+    }
+
+    /// Retry `step` until it succeeds: a page that is being replaced answers with stale
+    /// or detached elements for a moment, which is not a failure of the page under test.
+    async fn retry<T, F, Fut>(&self, what: &str, mut step: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, CmdError>>,
+    {
+        let mut last = None;
+        for _ in 0..TRIES {
+            match step().await {
+                Ok(v) => return v,
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(PAUSE).await;
+        }
+        panic!("{what}: {last:?}");
+    }
+
+    /// Click the element matching `css` as a person would: scrolled into view (clear of
+    /// the sticky action bar), then clicked. For clicks that stay on the page.
+    pub async fn click(&self, css: &str) {
+        let c = &self.client;
+        self.retry(&format!("click {css}"), || async move {
+            let el = c.find(Locator::Css(css)).await?;
+            let arg = serde_json::to_value(&el).unwrap();
+            c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+                .await?;
+            el.click().await
+        })
+        .await
+    }
+
+    /// Click something that loads a new page (a form's submit button, a link) and wait
+    /// until the new document has replaced the old one, so that nothing read afterwards
+    /// comes from the page before.
+    pub async fn click_and_load(&self, css: &str) {
+        self.client
+            .execute("window.__bakenOldPage = true;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        let c = &self.client;
+        self.retry(&format!("new page after clicking {css}"), || async move {
+            let v = c
+                .execute(
+                    "return !window.__bakenOldPage && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await?;
+            if v == serde_json::Value::Bool(true) {
+                Ok(())
+            } else {
+                Err(CmdError::InvalidArgument(
+                    "page".into(),
+                    "still loading".into(),
+                ))
+            }
+        })
+        .await
+    }
+
+    /// Open a path of the application and wait for the page to load.
+    pub async fn open(&self, base: &str, path: &str) {
+        self.client.goto(&format!("{base}{path}")).await.unwrap();
+    }
+
+    /// Replace the value of the field with id `id`.
+    pub async fn fill(&self, id: &str, text: &str) {
+        let c = &self.client;
+        self.retry(&format!("fill #{id}"), || async move {
+            let el = c.find(Locator::Id(id)).await?;
+            el.clear().await?;
+            el.send_keys(text).await
+        })
+        .await
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        let c = &self.client;
+        self.retry(&format!("text of {css}"), || async move {
+            c.find(Locator::Css(css)).await?.text().await
+        })
+        .await
+    }
+
+    /// A property (such as `value`) of the first element matching `css`.
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        let c = &self.client;
+        self.retry(&format!("{name} of {css}"), || async move {
+            c.find(Locator::Css(css)).await?.prop(name).await
+        })
+        .await
+    }
+
+    /// An attribute (such as `href`) of the first element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let c = &self.client;
+        self.retry(&format!("{name} of {css}"), || async move {
+            c.find(Locator::Css(css)).await?.attr(name).await
+        })
+        .await
+    }
+
+    /// Log in through the pages as a demo user: password, then the second factor,
+    /// enrolled from the code shown on the page the first time.
+    pub async fn login(&self, app: &super::TestApp, username: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.open(&app.base, "/login").await;
+        self.fill("username", username).await;
+        self.fill("password", &app.password(username)).await;
+        self.click_and_load("form[action='/login'] button[type='submit']")
+            .await;
+        let secret = self.text("#totp-secret").await;
+        let code =
+            baken_web::totp::code_at(secret.trim(), baken_web::Clock::now(app.clock.as_ref()))
+                .unwrap();
+        self.fill("code", &code).await;
+        self.click_and_load("form[action='/account/second-factor'] button[type='submit']")
+            .await;
+        self.wait_for_text("#welcome", "").await;
     }
 
     pub async fn close(mut self) {
