@@ -186,6 +186,8 @@ pub struct ReportRecord {
     pub created_on: String,
     pub updated_on: String,
     pub messages: Vec<ReportMessage>,
+    /// The sequence numbers of its photos (read one with [`Store::report_photo`]).
+    pub photos: Vec<i64>,
 }
 
 /// Proof that the holder typed the right receipt: only the store makes one.
@@ -209,6 +211,54 @@ pub struct PublicReport {
     pub messages: Vec<ReportMessage>,
 }
 
+/// Touch the report first — this serialises appends to one report on both backends —
+/// then return the last sequence number in `table` (`report_messages` or `report_photos`).
+async fn touch_report(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    today: &str,
+    table: &'static str,
+) -> Result<i64> {
+    sqlx::query("UPDATE reports SET updated_on = $1 WHERE id = $2")
+        .bind(today)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT COALESCE(MAX(seq), 0) AS n FROM {table} WHERE report_id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Seal and insert photos numbered after `last`, inside the caller's transaction.
+async fn insert_photos(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    key: &[u8; 32],
+    last: i64,
+    photos: &[Vec<u8>],
+    today: &str,
+) -> Result<()> {
+    for (n, photo) in photos.iter().enumerate() {
+        let seq = last + 1 + n as i64;
+        let sealed = seal(key, &format!("photo:{id}:{seq}"), photo)?;
+        sqlx::query(
+            "INSERT INTO report_photos (report_id, seq, media_type, body, created_on) \
+             VALUES ($1, $2, 'image/jpeg', $3, $4)",
+        )
+        .bind(id)
+        .bind(seq)
+        .bind(sealed)
+        .bind(today)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Store a new report for `org_id`; returns the report id and the receipt, which is
     /// shown once and never stored. `today` is `YYYY-MM-DD`.
@@ -218,6 +268,21 @@ impl Store {
         org_id: &str,
         lang: &str,
         content: &str,
+        today: &str,
+    ) -> Result<(String, String)> {
+        self.create_report_with_photos(keys, org_id, lang, content, &[], today)
+            .await
+    }
+
+    /// As [`Store::create_report`], with photos (already stripped of metadata by the
+    /// caller), all sealed under the report's data key in one transaction.
+    pub async fn create_report_with_photos(
+        &self,
+        keys: &ReportKeys,
+        org_id: &str,
+        lang: &str,
+        content: &str,
+        photos: &[Vec<u8>],
         today: &str,
     ) -> Result<(String, String)> {
         let id = new_id();
@@ -230,6 +295,7 @@ impl Store {
             data_key.as_slice(),
         )?;
         let sealed = seal(&data_key, &format!("content:{id}"), content.as_bytes())?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO reports (id, org_id, lookup, receipt_hash, wrapped_key, content, lang, status, created_on, updated_on) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, $8)",
@@ -242,9 +308,60 @@ impl Store {
         .bind(sealed)
         .bind(lang)
         .bind(today)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        insert_photos(&mut tx, &id, &data_key, 0, photos, today).await?;
+        tx.commit().await?;
         Ok((id, receipt))
+    }
+
+    /// The reporter adds photos on the follow-up page.
+    pub async fn add_reporter_photos(
+        &self,
+        access: &ReceiptAccess,
+        photos: &[Vec<u8>],
+        today: &str,
+    ) -> Result<()> {
+        let id = &access.report_id;
+        let mut tx = self.pool.begin().await?;
+        let last = touch_report(&mut tx, id, today, "report_photos").await?;
+        insert_photos(&mut tx, id, &access.data_key, last, photos, today).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One photo of a report, decrypted, for its organisation's case readers. Audited.
+    pub async fn report_photo(
+        &self,
+        scope: &Scope,
+        keys: &ReportKeys,
+        id: &str,
+        seq: i64,
+        now: i64,
+    ) -> Result<(String, Vec<u8>)> {
+        self.owned(scope, id).await?;
+        let row = sqlx::query(
+            "SELECT media_type, body FROM report_photos WHERE report_id = $1 AND seq = $2",
+        )
+        .bind(id)
+        .bind(seq)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        self.audit_read(
+            scope,
+            &format!("read:photo:{seq}"),
+            "report",
+            Some(id),
+            Some(id),
+            "triage",
+            now,
+        )
+        .await?;
+        let key = self.data_key(keys, id).await?;
+        let body: String = row.try_get("body")?;
+        let bytes = open(&key, &format!("photo:{id}:{seq}"), &body)?;
+        Ok((row.try_get("media_type")?, bytes))
     }
 
     async fn data_key(&self, keys: &ReportKeys, id: &str) -> Result<Zeroizing<[u8; 32]>> {
@@ -268,6 +385,14 @@ impl Store {
             .try_into()
             .map_err(|_| crypto_error("unwrap"))?;
         Ok(Zeroizing::new(array))
+    }
+
+    async fn photo_seqs(&self, id: &str) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT seq FROM report_photos WHERE report_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("seq")?)).collect()
     }
 
     async fn messages(&self, id: &str, key: &[u8; 32], notes: bool) -> Result<Vec<ReportMessage>> {
@@ -305,19 +430,7 @@ impl Store {
         today: &str,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        // Touch the report first: serialises appends to one thread on both backends.
-        sqlx::query("UPDATE reports SET updated_on = $1 WHERE id = $2")
-            .bind(today)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query(
-            "SELECT COALESCE(MAX(seq), 0) AS n FROM report_messages WHERE report_id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let seq: i64 = row.try_get::<i64, _>("n")? + 1;
+        let seq = touch_report(&mut tx, id, today, "report_messages").await? + 1;
         let sealed = seal(key, &format!("message:{id}:{seq}"), body.as_bytes())?;
         sqlx::query(
             "INSERT INTO report_messages (report_id, seq, kind, author_id, body, created_on) \
@@ -427,6 +540,7 @@ impl Store {
             created_on: row.try_get("created_on")?,
             updated_on: row.try_get("updated_on")?,
             messages: self.messages(id, &key, true).await?,
+            photos: self.photo_seqs(id).await?,
         })
     }
 

@@ -410,3 +410,5 @@ report-when-week = in the week before
 report-when-month = in the month before
 report-when-older = longer ago
 report-when-unknown = unknown
+report-photos = Photos from the reporter
+report-photo = Photo

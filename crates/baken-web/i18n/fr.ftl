@@ -410,3 +410,5 @@ report-when-week = la semaine précédente
 report-when-month = le mois précédent
 report-when-older = il y a plus longtemps
 report-when-unknown = inconnu
+report-photos = Photos de la personne qui signale
+report-photo = Photo

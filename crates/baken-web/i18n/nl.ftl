@@ -410,3 +410,5 @@ report-when-week = in de week ervoor
 report-when-month = in de maand ervoor
 report-when-older = langer geleden
 report-when-unknown = onbekend
+report-photos = Foto's van de melder
+report-photo = Foto

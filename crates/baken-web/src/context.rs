@@ -21,8 +21,7 @@ pub const SESSION_COOKIE: &str = "baken_session";
 pub const LANG_COOKIE: &str = "baken_lang";
 /// Anonymous CSRF token (double-submit) for forms shown before login.
 pub const PRE_COOKIE: &str = "baken_pre";
-/// Largest form body accepted by the CSRF check (file uploads have their own route).
-const FORM_LIMIT_BYTES: usize = 256 * 1024;
+use crate::upload::{FormData, FORM_LIMIT_BYTES, UPLOAD_LIMIT_BYTES};
 
 tokio::task_local! {
     static TR: Tr;
@@ -143,16 +142,24 @@ async fn with_context(
     let path = req.uri().path().to_string();
     if req.method() == Method::POST && !path.starts_with("/api/") {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, FORM_LIMIT_BYTES).await {
+        // Only the public channel takes photos; every other form stays small.
+        let limit = if path.starts_with("/meld") {
+            UPLOAD_LIMIT_BYTES
+        } else {
+            FORM_LIMIT_BYTES
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => return AppError::BadRequest("error-too-large").into_response(),
         };
-        let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        let sent = fields
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.as_str());
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let form = FormData::parse(content_type, bytes.clone())
+            .await
+            .unwrap_or_default();
+        let sent = form.field("csrf");
         let valid = match sent {
             Some(token) => digest(token) == digest(ctx.csrf_token()),
             None => false,

@@ -12,12 +12,14 @@ pub mod error;
 pub mod i18n;
 pub mod links;
 pub mod pages;
+pub mod photos;
 pub mod public;
 pub mod reading;
 pub mod reports;
 pub mod routes;
 pub mod state;
 pub mod totp;
+pub mod upload;
 pub mod views;
 
 pub use routes::{build_router, RouteInfo};

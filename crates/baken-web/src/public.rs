@@ -18,13 +18,14 @@
 
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
+use crate::photos::{clean_photo, MAX_PHOTOS};
 use crate::state::AppState;
+use crate::upload::FormData;
 use crate::views::page;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::Form;
 use baken_domain::OrgKind;
 use baken_store::{normalise_receipt, ReportKeys, ReportMessage, REPORT_TEXT_MAX};
 use fluent_bundle::concurrent::FluentBundle;
@@ -642,13 +643,36 @@ pub async fn form(
     Ok(page(StatusCode::OK, &model))
 }
 
+/// Check and clean the photos sent with a form (off the async threads: decoding is
+/// work); the first problem names the photo field.
+async fn clean_photos(
+    files: Vec<Vec<u8>>,
+) -> AppResult<Result<Vec<Vec<u8>>, (&'static str, &'static str)>> {
+    if files.len() > MAX_PHOTOS {
+        return Ok(Err(("photo", "public-err-photo-count")));
+    }
+    tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|f| {
+                clean_photo(f)
+                    .map(|p| p.bytes)
+                    .map_err(|e| ("photo", e.message_key()))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
 /// POST /meld: validate, route, encrypt and store; show the receipt once.
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    form: FormData,
 ) -> AppResult<Response> {
+    let fields = form.fields;
     let lang = pick_lang(field(&fields, "lang"), &headers);
     let content = ReportContent::from_fields(&fields);
     let known = |id: &str| {
@@ -658,6 +682,13 @@ pub async fn submit(
             .is_some_and(|i| i.contexts.iter().any(|c| c == PUBLIC_CONTEXT))
     };
     let mut errors = content.validate(&known);
+    let photos = match clean_photos(form.files).await? {
+        Ok(photos) => photos,
+        Err(error) => {
+            errors.push(error);
+            Vec::new()
+        }
+    };
     let mut org = None;
     if errors.is_empty() {
         org = route_report(&state, &content.place).await?;
@@ -681,7 +712,14 @@ pub async fn submit(
     let json = serde_json::to_string(&content).map_err(|e| AppError::Internal(e.to_string()))?;
     let (_, receipt) = state
         .store
-        .create_report(&state.reports.keys, &org, lang.code, &json, &state.today())
+        .create_report_with_photos(
+            &state.reports.keys,
+            &org,
+            lang.code,
+            &json,
+            &photos,
+            &state.today(),
+        )
         .await?;
     let model = ReceiptPage {
         p: PublicChrome::new(&ctx, lang, "/meld", "public-receipt-title"),
@@ -753,8 +791,9 @@ pub async fn follow_up(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    form: FormData,
 ) -> AppResult<Response> {
+    let fields = form.fields;
     let lang = pick_lang(field(&fields, "lang"), &headers);
     let tr = PublicTr { lang };
     let typed = field(&fields, "receipt").unwrap_or("").trim().to_string();
@@ -790,7 +829,23 @@ pub async fn follow_up(
     drop(checking);
     let mut notice = None;
     let mut kept = String::new();
-    if !message.trim().is_empty() {
+    let mut photo_error = None;
+    if !form.files.is_empty() {
+        match clean_photos(form.files).await? {
+            Ok(photos) => {
+                state
+                    .store
+                    .add_reporter_photos(&report.access, &photos, &state.today())
+                    .await?;
+                notice = Some(tr.t("public-photos-sent"));
+            }
+            Err((_, key)) => photo_error = Some(tr.t(key)),
+        }
+    }
+    if photo_error.is_some() {
+        // Nothing of the message is sent without its photos: the reporter decides again.
+        kept = message;
+    } else if !message.trim().is_empty() {
         if message.chars().count() > REPORT_TEXT_MAX / 4 {
             kept = message;
             notice = Some(tr.t("public-err-too-long"));
@@ -812,7 +867,7 @@ pub async fn follow_up(
     let model = FollowUpPage {
         p: PublicChrome::new(&ctx, lang, "/meld/follow-up", "public-follow-title"),
         receipt: group_digits(&receipt),
-        error: None,
+        error: photo_error,
         thread: Some(thread_items(tr, &report.messages)),
         what: content.what,
         sent_on: report.created_on,

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::views::{page, Chrome};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baken_domain::signal::SignalDraft;
@@ -70,6 +70,8 @@ pub struct ReportPage {
     pub library: String,
     pub saved: bool,
     pub messages: Vec<MessageView>,
+    /// Sequence numbers of the report's photos.
+    pub photos: Vec<i64>,
     pub statuses: Vec<StatusChoice>,
 }
 
@@ -203,6 +205,7 @@ pub async fn show(
             ),
             saved: false,
             messages,
+            photos: rec.photos.clone(),
             statuses: REPORT_STATUSES
                 .iter()
                 .map(|s| StatusChoice {
@@ -213,6 +216,27 @@ pub async fn show(
                 .collect(),
         },
     ))
+}
+
+/// GET /reports/{id}/photos/{seq}: one photo (already without metadata), decrypted for a
+/// case reader of the receiving organisation. Audited.
+pub async fn photo(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, seq)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (media_type, bytes) = state
+        .store
+        .report_photo(&auth.scope, &state.reports.keys, &id, seq, state.now())
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_DISPOSITION, "inline".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// POST /reports/{id}/messages: a question to the reporter or an internal note.

@@ -122,6 +122,7 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .get("/meld/privacy", public::privacy)
         .get("/reports", reports::list)
         .get("/reports/{id}", reports::show)
+        .get("/reports/{id}/photos/{seq}", reports::photo)
         .post("/reports/{id}/messages", reports::add_message)
         .post("/reports/{id}/status", reports::set_status);
     let RouteTable { router, routes } = table;

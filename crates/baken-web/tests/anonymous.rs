@@ -31,6 +31,12 @@ async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// GET a page for its form token.
+async fn form_token(c: &reqwest::Client, app: &TestApp, form_page: &str) -> String {
+    let (_, page) = get(c, app, form_page).await;
+    between(&page, "name=\"csrf\" value=\"", "\"")
+}
+
 /// GET the page for its form token, then POST the fields.
 async fn post(
     c: &reqwest::Client,
@@ -39,8 +45,7 @@ async fn post(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String) {
-    let (_, page) = get(c, app, form_page).await;
-    let token = between(&page, "name=\"csrf\" value=\"", "\"");
+    let token = form_token(c, app, form_page).await;
     let mut all = vec![("csrf", token.as_str())];
     all.extend_from_slice(fields);
     let r = c
@@ -726,3 +731,120 @@ on_both_backends!(
     a_busy_channel_refuses_clearly_and_keeps_the_text,
     busy_channel
 );
+
+// ---- photos ----
+
+/// Send the public form with files, as a browser does (multipart/form-data).
+async fn post_multipart(
+    c: &reqwest::Client,
+    app: &TestApp,
+    form_page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    photos: &[(&str, Vec<u8>)],
+) -> (u16, String) {
+    let token = form_token(c, app, form_page).await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", token);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for (name, bytes) in photos {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name(name.to_string())
+                .mime_str("image/jpeg")
+                .unwrap(),
+        );
+    }
+    let r = c
+        .post(format!("{}{path}", app.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn photos(app: &TestApp) {
+    use baken_web::photos::{clean_photo, has_exif, jpeg_with_gps_exif};
+    let c = public_client(None);
+    let what = "Busjes halen elke ochtend mannen op bij de loods";
+    let fields = [("lang", "nl"), ("what", what), ("place", PLACE)];
+    let with_gps = jpeg_with_gps_exif();
+    assert!(has_exif(&with_gps));
+
+    // Wrong type and too many photos: a message in the reporter's language, text kept.
+    let (status, page) = post_multipart(
+        &c,
+        app,
+        "/meld?lang=nl",
+        "/meld",
+        &fields,
+        &[("scan.pdf", b"%PDF-1.7 not a photo".to_vec())],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("geen JPEG- of PNG-foto"), "{page}");
+    assert!(page.contains(what), "typed text kept");
+    let four: Vec<(&str, Vec<u8>)> = (0..4).map(|_| ("a.jpg", with_gps.clone())).collect();
+    let (status, page) = post_multipart(&c, app, "/meld?lang=nl", "/meld", &fields, &four).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("hoogstens 3"), "{page}");
+
+    // A photo with GPS EXIF: accepted, kept without EXIF, sealed in the database.
+    let (status, page) = post_multipart(
+        &c,
+        app,
+        "/meld?lang=nl",
+        "/meld",
+        &fields,
+        &[("IMG_0001.jpg", with_gps.clone())],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let receipt = between(&page, "id=\"receipt\" dir=\"ltr\"><strong>", "<").replace(' ', "");
+    let analyst = app
+        .logged_in("demo-analyst", &app.password("demo-analyst"))
+        .await;
+    let ids = report_ids(&analyst).await;
+    assert_eq!(ids.len(), 1, "refused forms stored nothing");
+    let id = &ids[0];
+    let (status, page) = analyst.get(&format!("/reports/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/reports/{id}/photos/1")), "{page}");
+    let r = analyst.get_raw(&format!("/reports/{id}/photos/1")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    let stored = r.bytes().await.unwrap().to_vec();
+    assert!(!has_exif(&stored), "EXIF removed before storing");
+    assert!(clean_photo(&stored).is_ok(), "still a picture");
+    let bytes = database_bytes(app).await;
+    assert!(!contains(&bytes, b"CanaryPhone"));
+    assert!(!contains(&bytes, &stored[..64]), "photo sealed at rest");
+
+    // The reporter adds a photo later with the receipt.
+    let (status, page) = post_multipart(
+        &c,
+        app,
+        "/meld/follow-up?lang=nl",
+        "/meld/follow-up",
+        &[("lang", "nl"), ("receipt", &receipt)],
+        &[("IMG_0002.jpg", with_gps.clone())],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("foto&#39;s zijn verstuurd"), "{page}");
+    let r = analyst.get_raw(&format!("/reports/{id}/photos/2")).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(!has_exif(&r.bytes().await.unwrap()));
+
+    // Another organisation: 404; shredded: 404 for everyone.
+    let other = analyst_of_other_org(app).await;
+    let (status, _) = other.get(&format!("/reports/{id}/photos/1")).await;
+    assert_eq!(status, 404);
+    app.store.shred_report(id).await.unwrap();
+    let (status, _) = analyst.get(&format!("/reports/{id}/photos/1")).await;
+    assert_eq!(status, 404);
+}
+on_both_backends!(photos_lose_their_metadata_and_stay_sealed, photos);

@@ -2,7 +2,7 @@
 //! Dutch and one in Arabic (right to left), the receipt, and the follow-up page. axe-core
 //! checks every page (no serious or critical violation), no page scrolls sideways at
 //! 360 px, and screenshots at 360 and 1280 px go to target/screenshots/.
-//! Photos are not part of the channel yet, so no upload is tested here.
+//! Each report carries a photo with GPS EXIF data; the analyst receives it without.
 
 mod common;
 
@@ -50,6 +50,16 @@ async fn reporter_sends_in_dutch_and_arabic_and_follows_up() {
         assert_eq!(kept.as_deref(), Some("Demodorp"));
         browser.fill("what", what).await;
         browser.click("input[name='seen']").await;
+        // A phone photo that carries its GPS position in EXIF.
+        let photo =
+            std::env::temp_dir().join(format!("baken-gps-{lang}-{}.jpg", std::process::id()));
+        std::fs::write(&photo, baken_web::photos::jpeg_with_gps_exif()).unwrap();
+        c.find(Locator::Id("photo"))
+            .await
+            .unwrap()
+            .send_keys(photo.to_str().unwrap())
+            .await
+            .unwrap();
         browser
             .click_and_load("form[action='/meld'] button[type='submit']")
             .await;
@@ -72,6 +82,23 @@ async fn reporter_sends_in_dutch_and_arabic_and_follows_up() {
             .await
             .unwrap();
         check_page(&browser, &format!("public-{lang}-6-privacy")).await;
+    }
+    // Both photos arrived, without their EXIF (as the analyst receives them).
+    let analyst = app
+        .logged_in("demo-analyst", &app.password("demo-analyst"))
+        .await;
+    let (_, list) = analyst.get("/reports").await;
+    let ids: Vec<String> = list
+        .split("href=\"/reports/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{list}");
+    for id in ids {
+        let r = analyst.get_raw(&format!("/reports/{id}/photos/1")).await;
+        assert_eq!(r.status().as_u16(), 200);
+        let stored = r.bytes().await.unwrap();
+        assert!(!baken_web::photos::has_exif(&stored), "EXIF stripped");
     }
     browser.close().await;
     app.stop().await;

@@ -79,6 +79,7 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/meld/privacy", Expect::NoLeak),
     ("GET", "/reports", Expect::NoLeak),
     ("GET", "/reports/{id}", Expect::NotFound),
+    ("GET", "/reports/{id}/photos/{seq}", Expect::NotFound),
     ("POST", "/reports/{id}/messages", Expect::NotFound),
     ("POST", "/reports/{id}/status", Expect::NotFound),
 ];
@@ -186,11 +187,12 @@ async fn organisation_boundary(app: &TestApp) {
     // B's anonymous report (an analyst of A must never reach it).
     let (report_b, _) = app
         .store
-        .create_report(
+        .create_report_with_photos(
             &baken_store::ReportKeys::ephemeral(),
             &b.id,
             "nl",
             r#"{"what":"Geheime melding van B"}"#,
+            &[b"photo of B".to_vec()],
             "2026-01-01",
         )
         .await
@@ -270,7 +272,8 @@ async fn organisation_boundary(app: &TestApp) {
             .path
             .replace("{id}", object)
             .replace("{*path}", "baken.css")
-            .replace("{task}", "x");
+            .replace("{task}", "x")
+            .replace("{seq}", "1");
         let (status, body) = if path.starts_with("/api/v1/signals") {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {

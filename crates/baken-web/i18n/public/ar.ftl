@@ -71,3 +71,12 @@ public-privacy-safe-2 = لا تكتب شيئًا يكشف من أنت، إلا �
 public-privacy-safe-3 = احفظ رمزك حيث لا يجده أحد غيرك.
 public-privacy-safe-4 = في حالة الطوارئ، اتصل بالرقم 112.
 public-privacy-back = العودة إلى نموذج البلاغ
+
+# Photos
+public-photo = صور (اختياري)
+public-photo-hint = 3 صور على الأكثر، بصيغة JPEG أو PNG، حجم كل منها حتى 5 ميغابايت. نحذف المكان والتاريخ ونوع الجهاز من الصورة قبل حفظها.
+public-err-photo-size = هذه الصورة كبيرة جداً. اختر صورة حتى 5 ميغابايت واخترها مرة أخرى.
+public-err-photo-type = هذا الملف ليس صورة JPEG أو PNG. اختر صورة واخترها مرة أخرى.
+public-err-photo-unreadable = لا يمكن قراءة هذه الصورة. اختر صورة أخرى.
+public-err-photo-count = يمكنك إرسال 3 صور على الأكثر في المرة الواحدة. اخترها مرة أخرى.
+public-photos-sent = تم إرسال صورك.

@@ -71,3 +71,12 @@ public-privacy-safe-2 = Schreiben Sie nichts, was zeigt, wer Sie sind, außer Si
 public-privacy-safe-3 = Bewahren Sie Ihren Code dort auf, wo niemand sonst ihn findet.
 public-privacy-safe-4 = Im Notfall rufen Sie 112 an.
 public-privacy-back = Zurück zum Meldeformular
+
+# Photos
+public-photo = Fotos (freiwillig)
+public-photo-hint = Höchstens 3 Fotos, JPEG oder PNG, je bis zu 5 MB. Wir entfernen Ort, Datum und Gerätetyp aus dem Foto, bevor wir es speichern.
+public-err-photo-size = Dieses Foto ist zu groß. Wählen Sie ein Foto bis 5 MB und wählen Sie es erneut aus.
+public-err-photo-type = Diese Datei ist kein JPEG- oder PNG-Foto. Wählen Sie ein Foto und wählen Sie es erneut aus.
+public-err-photo-unreadable = Dieses Foto kann nicht gelesen werden. Wählen Sie ein anderes Foto.
+public-err-photo-count = Sie können höchstens 3 Fotos auf einmal senden. Wählen Sie sie erneut aus.
+public-photos-sent = Ihre Fotos wurden gesendet.

@@ -71,3 +71,12 @@ public-privacy-safe-2 = Do not write anything that shows who you are, unless you
 public-privacy-safe-3 = Keep your receipt code where nobody else can find it.
 public-privacy-safe-4 = In an emergency, call 112.
 public-privacy-back = Back to the report form
+
+# Photos
+public-photo = Photos (optional)
+public-photo-hint = At most 3 photos, JPEG or PNG, each up to 5 MB. We remove the location, date and device type from the photo before we keep it.
+public-err-photo-size = This photo is too large. Choose a photo of up to 5 MB and select it again.
+public-err-photo-type = This file is not a JPEG or PNG photo. Choose a photo and select it again.
+public-err-photo-unreadable = This photo cannot be read. Choose another photo.
+public-err-photo-count = You can send at most 3 photos at once. Select them again.
+public-photos-sent = Your photos have been sent.

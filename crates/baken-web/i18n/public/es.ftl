@@ -71,3 +71,12 @@ public-privacy-safe-2 = No escriba nada que muestre quién es usted, salvo que q
 public-privacy-safe-3 = Guarde su código donde nadie más lo encuentre.
 public-privacy-safe-4 = En caso de emergencia, llame al 112.
 public-privacy-back = Volver al formulario
+
+# Photos
+public-photo = Fotos (opcional)
+public-photo-hint = Como máximo 3 fotos, JPEG o PNG, de hasta 5 MB cada una. Borramos el lugar, la fecha y el tipo de dispositivo de la foto antes de guardarla.
+public-err-photo-size = Esta foto es demasiado grande. Elija una foto de hasta 5 MB y selecciónela de nuevo.
+public-err-photo-type = Este archivo no es una foto JPEG o PNG. Elija una foto y selecciónela de nuevo.
+public-err-photo-unreadable = No se puede leer esta foto. Elija otra foto.
+public-err-photo-count = Puede enviar como máximo 3 fotos a la vez. Selecciónelas de nuevo.
+public-photos-sent = Sus fotos se han enviado.

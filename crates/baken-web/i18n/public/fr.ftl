@@ -71,3 +71,12 @@ public-privacy-safe-2 = N'écrivez rien qui montre qui vous êtes, sauf si vous 
 public-privacy-safe-3 = Gardez votre code de reçu là où personne d'autre ne le trouve.
 public-privacy-safe-4 = En cas d'urgence, appelez le 112.
 public-privacy-back = Retour au formulaire de signalement
+
+# Photos
+public-photo = Photos (facultatif)
+public-photo-hint = Au maximum 3 photos, JPEG ou PNG, de 5 Mo chacune au plus. Nous effaçons le lieu, la date et le type d'appareil de la photo avant de la conserver.
+public-err-photo-size = Cette photo est trop grande. Choisissez une photo de 5 Mo au plus et sélectionnez-la à nouveau.
+public-err-photo-type = Ce fichier n'est pas une photo JPEG ou PNG. Choisissez une photo et sélectionnez-la à nouveau.
+public-err-photo-unreadable = Cette photo ne peut pas être lue. Choisissez une autre photo.
+public-err-photo-count = Vous pouvez envoyer au maximum 3 photos à la fois. Sélectionnez-les à nouveau.
+public-photos-sent = Vos photos ont été envoyées.

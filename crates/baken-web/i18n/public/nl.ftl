@@ -71,3 +71,12 @@ public-privacy-safe-2 = Schrijf niets op waaruit blijkt wie u bent, tenzij u dat
 public-privacy-safe-3 = Bewaar uw ontvangstcode waar niemand anders hem vindt.
 public-privacy-safe-4 = Bij direct gevaar: bel 112.
 public-privacy-back = Terug naar het meldformulier
+
+# Photos
+public-photo = Foto's (niet verplicht)
+public-photo-hint = Hoogstens 3 foto's, JPEG of PNG, elk tot 5 MB. Wij wissen de locatie, datum en het toesteltype uit de foto voordat we hem bewaren.
+public-err-photo-size = Deze foto is te groot. Kies een foto tot 5 MB en kies hem opnieuw.
+public-err-photo-type = Dit bestand is geen JPEG- of PNG-foto. Kies een foto en kies hem opnieuw.
+public-err-photo-unreadable = Deze foto kan niet worden gelezen. Kies een andere foto.
+public-err-photo-count = U kunt hoogstens 3 foto's tegelijk sturen. Kies ze opnieuw.
+public-photos-sent = Uw foto's zijn verstuurd.

@@ -71,3 +71,12 @@ public-privacy-safe-2 = Nie pisz niczego, co pokazuje, kim jesteś, chyba że ch
 public-privacy-safe-3 = Przechowuj kod tam, gdzie nikt inny go nie znajdzie.
 public-privacy-safe-4 = W nagłym wypadku zadzwoń pod 112.
 public-privacy-back = Wróć do formularza
+
+# Photos
+public-photo = Zdjęcia (nieobowiązkowe)
+public-photo-hint = Najwyżej 3 zdjęcia, JPEG lub PNG, każde do 5 MB. Przed zapisaniem usuwamy ze zdjęcia miejsce, datę i typ urządzenia.
+public-err-photo-size = To zdjęcie jest za duże. Wybierz zdjęcie do 5 MB i wskaż je ponownie.
+public-err-photo-type = Ten plik nie jest zdjęciem JPEG ani PNG. Wybierz zdjęcie i wskaż je ponownie.
+public-err-photo-unreadable = Nie można odczytać tego zdjęcia. Wybierz inne zdjęcie.
+public-err-photo-count = Możesz wysłać najwyżej 3 zdjęcia naraz. Wskaż je ponownie.
+public-photos-sent = Twoje zdjęcia zostały wysłane.

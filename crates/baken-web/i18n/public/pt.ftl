@@ -71,3 +71,12 @@ public-privacy-safe-2 = Não escreva nada que mostre quem é, a não ser que que
 public-privacy-safe-3 = Guarde o seu código onde mais ninguém o encontre.
 public-privacy-safe-4 = Em caso de emergência, ligue 112.
 public-privacy-back = Voltar ao formulário
+
+# Photos
+public-photo = Fotografias (opcional)
+public-photo-hint = No máximo 3 fotografias, JPEG ou PNG, cada uma até 5 MB. Apagamos o local, a data e o tipo de aparelho da fotografia antes de a guardar.
+public-err-photo-size = Esta fotografia é demasiado grande. Escolha uma fotografia até 5 MB e selecione-a novamente.
+public-err-photo-type = Este ficheiro não é uma fotografia JPEG ou PNG. Escolha uma fotografia e selecione-a novamente.
+public-err-photo-unreadable = Não é possível ler esta fotografia. Escolha outra fotografia.
+public-err-photo-count = Pode enviar no máximo 3 fotografias de cada vez. Selecione-as novamente.
+public-photos-sent = As suas fotografias foram enviadas.

@@ -71,3 +71,12 @@ public-privacy-safe-2 = Nu scrieți nimic care arată cine sunteți, decât dac�
 public-privacy-safe-3 = Păstrați codul unde nu îl găsește nimeni altcineva.
 public-privacy-safe-4 = În caz de urgență, sunați la 112.
 public-privacy-back = Înapoi la formular
+
+# Photos
+public-photo = Fotografii (opțional)
+public-photo-hint = Cel mult 3 fotografii, JPEG sau PNG, fiecare de până la 5 MB. Ștergem locul, data și tipul dispozitivului din fotografie înainte de a o păstra.
+public-err-photo-size = Această fotografie este prea mare. Alegeți o fotografie de până la 5 MB și selectați-o din nou.
+public-err-photo-type = Acest fișier nu este o fotografie JPEG sau PNG. Alegeți o fotografie și selectați-o din nou.
+public-err-photo-unreadable = Această fotografie nu poate fi citită. Alegeți o altă fotografie.
+public-err-photo-count = Puteți trimite cel mult 3 fotografii deodată. Selectați-le din nou.
+public-photos-sent = Fotografiile dumneavoastră au fost trimise.

@@ -71,3 +71,12 @@ public-privacy-safe-2 = Не пишіть нічого, що показує, х�
 public-privacy-safe-3 = Зберігайте код там, де ніхто інший його не знайде.
 public-privacy-safe-4 = У разі небезпеки телефонуйте 112.
 public-privacy-back = Назад до форми
+
+# Photos
+public-photo = Фото (за бажанням)
+public-photo-hint = Не більше 3 фото, JPEG або PNG, кожне до 5 МБ. Перед збереженням ми видаляємо з фото місце, дату і тип пристрою.
+public-err-photo-size = Це фото завелике. Виберіть фото до 5 МБ і вкажіть його ще раз.
+public-err-photo-type = Цей файл не є фото JPEG або PNG. Виберіть фото і вкажіть його ще раз.
+public-err-photo-unreadable = Це фото неможливо прочитати. Виберіть інше фото.
+public-err-photo-count = Ви можете надіслати не більше 3 фото за раз. Вкажіть їх ще раз.
+public-photos-sent = Ваші фото надіслано.
