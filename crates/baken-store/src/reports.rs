@@ -654,6 +654,38 @@ impl Store {
         Ok(())
     }
 
+    /// Retention: crypto-shred every report untouched since before `cutoff_day`
+    /// (`YYYY-MM-DD`; the last message, photo or status change counts as a touch). Each
+    /// shredding is an audit record of the system. Returns how many were shredded.
+    pub async fn shred_reports_untouched_since(&self, cutoff_day: &str, now: i64) -> Result<usize> {
+        let rows = sqlx::query(
+            "SELECT id, org_id FROM reports WHERE wrapped_key IS NOT NULL AND updated_on < $1 ORDER BY id",
+        )
+        .bind(cutoff_day)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let org_id: String = row.try_get("org_id")?;
+            self.append_audit(
+                &crate::AuditEntry {
+                    actor_user_id: None,
+                    actor_org_id: Some(org_id),
+                    action: "retention:shred".into(),
+                    object_type: "report".into(),
+                    object_id: Some(id.clone()),
+                    subject: Some(id.clone()),
+                    purpose: "retention".into(),
+                    result: "ok".into(),
+                },
+                now,
+            )
+            .await?;
+            self.shred_report(&id).await?;
+        }
+        Ok(rows.len())
+    }
+
     /// Crypto-shred a report: forget its wrapped data key. Content and messages stay as
     /// ciphertext nobody can open. For retention (a system action; the caller audits).
     pub async fn shred_report(&self, id: &str) -> Result<()> {

@@ -848,3 +848,53 @@ async fn photos(app: &TestApp) {
     assert_eq!(status, 404);
 }
 on_both_backends!(photos_lose_their_metadata_and_stay_sealed, photos);
+
+// ---- retention ----
+
+async fn retention(app: &TestApp) {
+    let c = public_client(None);
+    let old_receipt = send_report(&c, app, "Oude melding over de loods", "nl").await;
+    let new_receipt = send_report(&c, app, "Nieuwe melding over de loods", "nl").await;
+    let analyst = app
+        .logged_in("demo-analyst", &app.password("demo-analyst"))
+        .await;
+    let ids = report_ids(&analyst).await;
+    assert_eq!(ids.len(), 2);
+    // The first report was last touched long ago.
+    let (_, page) = follow_up(&c, app, &old_receipt, "").await;
+    assert!(page.contains("Oude melding"));
+    sqlx::query("UPDATE reports SET updated_on = '2020-01-01'")
+        .execute(app.store.raw_pool())
+        .await
+        .unwrap();
+    // Touch the new one again through a message, so only the old one is out of date.
+    let (status, _) = follow_up(&c, app, &new_receipt, "Nog iets gezien").await;
+    assert_eq!(status, 200);
+    let shredded = app
+        .store
+        .shred_reports_untouched_since("2021-01-01", app.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(shredded, 1);
+    let (status, _) = follow_up(&c, app, &old_receipt, "").await;
+    assert_eq!(status, 422, "the old receipt opens nothing");
+    let (status, page) = follow_up(&c, app, &new_receipt, "").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Nieuwe melding"));
+    assert_eq!(report_ids(&analyst).await.len(), 1);
+    // Recorded, and a second run finds nothing more.
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT action FROM audit_log WHERE action = 'retention:shred'")
+            .fetch_all(app.store.raw_pool())
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        app.store
+            .shred_reports_untouched_since("2021-01-01", app.clock.now())
+            .await
+            .unwrap(),
+        0
+    );
+}
+on_both_backends!(retention_shreds_reports_untouched_too_long, retention);

@@ -23,7 +23,34 @@ pub struct FileConfig {
     #[serde(default)]
     pub session: SessionConfig,
     #[serde(default)]
+    pub retention: RetentionConfig,
+    #[serde(default)]
     pub bootstrap: BootstrapConfig,
+}
+
+/// How long data is kept before it is crypto-shredded.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// An anonymous report untouched (no message, photo or status change) for this many
+    /// days is shredded.
+    pub report_days: i64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { report_days: 730 }
+    }
+}
+
+/// The day before which untouched reports are shredded, `YYYY-MM-DD`.
+pub fn report_cutoff_day(retention: &RetentionConfig, now: i64) -> String {
+    let cutoff = now - retention.report_days.max(1) * 86_400;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(cutoff)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Deserialize)]

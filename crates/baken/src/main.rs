@@ -84,6 +84,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Retention: crypto-shred what is past its retention period (`serve` also does this
+    /// every six hours)
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Run one retention pass now
+    Run {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -163,5 +178,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => runtime.block_on(admin::audit_verify(db)),
+        Command::Retention {
+            command: RetentionCommand::Run { db },
+        } => runtime.block_on(serve::retention_run(db)),
     }
 }

@@ -34,6 +34,47 @@ pub async fn open_store(db: &DbArgs) -> Result<(Store, FileConfig)> {
     Ok((store, file))
 }
 
+/// Shred what is past its retention, now and every six hours while serving.
+async fn retention_loop(store: Store, report_days: i64) {
+    let retention = config::RetentionConfig { report_days };
+    loop {
+        run_retention(&store, &retention).await;
+        tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
+    }
+}
+
+/// One retention pass; failures are logged and retried on the next pass.
+pub async fn run_retention(store: &Store, retention: &config::RetentionConfig) -> Option<usize> {
+    let now = now();
+    let cutoff = config::report_cutoff_day(retention, now);
+    match store.shred_reports_untouched_since(&cutoff, now).await {
+        Ok(n) => {
+            tracing::info!(reports = n, before = %cutoff, "retention: reports shredded");
+            Some(n)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "retention pass failed");
+            None
+        }
+    }
+}
+
+pub async fn retention_run(db: DbArgs) -> Result<ExitCode> {
+    let (store, file) = open_store(&db).await?;
+    let outcome = run_retention(&store, &file.retention).await;
+    store.close().await;
+    match outcome {
+        Some(n) => {
+            println!(
+                "retention: {n} anonymous reports shredded (untouched for more than {} days)",
+                file.retention.report_days
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Ok(ExitCode::from(1)),
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -101,6 +142,7 @@ pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<Exi
         .context("cannot build the link index")?;
     tracing::info!(records = linked, "link index ready");
     let (router, _) = build_router(state);
+    tokio::spawn(retention_loop(store.clone(), file.retention.report_days));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

@@ -299,3 +299,39 @@ fn a_malformed_report_key_stops_the_server_without_printing_the_key() {
     assert!(err.contains("64 hexadecimal digits"), "{err}");
     assert!(!err.contains("secret123") && !text(&o.stdout).contains("secret123"));
 }
+
+/// `baken retention run` shreds anonymous reports untouched past the retention period and
+/// records it; newer reports stay.
+#[tokio::test]
+async fn retention_run_shreds_old_reports_and_keeps_new_ones() {
+    let db = TestDb::sqlite().await;
+    let org = db
+        .store
+        .create_org(
+            "Gemeente Bewaar",
+            baken_domain::OrgKind::Municipality,
+            baken_domain::Country::NL,
+            0,
+        )
+        .await
+        .unwrap();
+    let keys = baken_store::ReportKeys::ephemeral();
+    for day in ["2020-01-01", "2999-01-01"] {
+        db.store
+            .create_report(&keys, &org.id, "nl", "{}", day)
+            .await
+            .unwrap();
+    }
+    let o = baken(&["retention", "run", "--database-url", &db.url]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("1 anonymous reports shredded"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = baken(&["retention", "run", "--database-url", &db.url]);
+    assert!(text(&o.stdout).contains("0 anonymous reports shredded"));
+    let o = baken(&["audit", "verify", "--database-url", &db.url]);
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    db.cleanup().await;
+}
