@@ -298,6 +298,7 @@ cmp-other-id = Other identifier
 cmp-company = Company name
 cmp-registered-id = Account, KvK/KBO or plate
 nav-dossiers = Dossiers
+nav-reports = Anonymous reports
 tile-dossiers = Dossiers
 tile-dossiers-text = Signals brought together: timeline, tasks, decisions and where things stand.
 filter-title = Filters

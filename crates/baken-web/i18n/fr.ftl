@@ -298,6 +298,7 @@ cmp-other-id = Autre identifiant
 cmp-company = Nom de l'entreprise
 cmp-registered-id = Compte, KvK/BCE ou plaque
 nav-dossiers = Dossiers
+nav-reports = Signalements anonymes
 tile-dossiers = Dossiers
 tile-dossiers-text = Signaux rassemblés : chronologie, tâches, décisions et état d'avancement.
 filter-title = Filtres

@@ -298,6 +298,7 @@ cmp-other-id = Ander kenmerk
 cmp-company = Bedrijfsnaam
 cmp-registered-id = Rekening, KvK/KBO of kenteken
 nav-dossiers = Dossiers
+nav-reports = Anonieme meldingen
 tile-dossiers = Dossiers
 tile-dossiers-text = Signalen samengebracht: tijdlijn, taken, besluiten en de stand van zaken.
 filter-title = Filters

@@ -77,6 +77,7 @@ impl Chrome {
         };
         add(Permission::RecordSignals, "/signals", "nav-signals");
         add(Permission::ReadCases, "/inbox", "nav-inbox");
+        add(Permission::ReadCases, "/reports", "nav-reports");
         add(Permission::ReadCases, "/dossiers", "nav-dossiers");
         add(Permission::ManageUsers, "/admin/users", "nav-users");
         add(Permission::ReadAudit, "/audit", "nav-audit");
