@@ -266,3 +266,34 @@ pub struct OrgPage {
     pub kind: String,
     pub country: String,
 }
+
+fn format_unix(unix: i64, format: &[time::format_description::BorrowedFormatItem<'_>]) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// A day as pages show it: `2026-11-23` (UTC).
+pub fn date_of(unix: i64) -> String {
+    format_unix(
+        unix,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+}
+
+/// A moment to the minute: `2026-11-23 09:41` (UTC).
+pub fn time_of(unix: i64) -> String {
+    format_unix(
+        unix,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]"),
+    )
+}
+
+/// A moment to the second, for the audit trail: `2026-11-23 09:41:07` (UTC).
+pub fn second_of(unix: i64) -> String {
+    format_unix(
+        unix,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+    )
+}

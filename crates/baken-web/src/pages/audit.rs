@@ -12,20 +12,12 @@ use axum::Form;
 use baken_store::{AuditQuery, AuditRecord};
 use serde::Deserialize;
 
-fn format_time(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| unix.to_string())
-}
-
 fn rows(records: Vec<AuditRecord>) -> Vec<AuditRow> {
     records
         .into_iter()
         .map(|r| AuditRow {
             seq: r.seq,
-            at: format_time(r.at),
+            at: crate::views::second_of(r.at),
             actor: r.actor_user_id.unwrap_or_default(),
             action: r.action,
             object: match r.object_id {

@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::reading::{input_of, read_draft, ReadingView};
 use crate::state::AppState;
-use crate::views::{page, Chrome};
+use crate::views::{date_of, page, Chrome};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -733,14 +733,6 @@ pub async fn draft_reading(
         revision,
     };
     Ok(Html(partial.render()?).into_response())
-}
-
-fn date_of(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 fn row(state: &AppState, t: &Tr, r: &SignalRecord, draft_link: bool) -> SignalRow {
