@@ -6,6 +6,7 @@ mod bench;
 mod bench_load;
 mod config;
 mod indicators_cmd;
+mod learn_cmd;
 mod link_cmd;
 mod serve;
 
@@ -66,6 +67,11 @@ enum Command {
     Indicators {
         #[command(subcommand)]
         command: indicators_cmd::IndicatorsCommand,
+    },
+    /// Learning content: check lessons and practice cases
+    Learn {
+        #[command(subcommand)]
+        command: learn_cmd::LearnCommand,
     },
     /// Read observations (JSON) with the assessment engine and print the reading as JSON
     Assess {
@@ -165,6 +171,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Command::Admin { command } => runtime.block_on(admin::run(command)),
         Command::Indicators { command } => indicators_cmd::run_indicators(command),
+        Command::Learn { command } => learn_cmd::run_learn(command),
         Command::Assess { file } => indicators_cmd::run_assess(&file),
         Command::Link(args) => link_cmd::run_link(args),
         Command::Bench { command } => runtime.block_on(async {
