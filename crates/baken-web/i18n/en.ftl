@@ -410,3 +410,25 @@ report-when-week = in the week before
 report-when-month = in the month before
 report-when-older = longer ago
 report-when-unknown = unknown
+
+# Barriers on dossiers
+barrier-heading = Barriers
+barrier-intro = Administrative measures from the indicator library that fit the indicators observed in this dossier, most relevant first.
+barrier-none = No barrier of the library fits the indicators observed in this dossier yet.
+barrier-choose = Choose a measure to apply
+barrier-why = Why:
+barrier-applied-by = Applied by
+barrier-applied-by-hint = A name and/or organisation, for example "Team Bibob, municipality".
+barrier-apply = Apply barrier
+barrier-status = Status
+barrier-outcome = Outcome
+barrier-save = Save
+bstatus-planned = planned
+bstatus-in-progress = in progress
+bstatus-done = done
+bstatus-dropped = dropped
+event-barrier-applied = barrier applied
+event-barrier-updated = barrier updated
+error-barrier-choice = Choose one of the barriers offered.
+error-barrier-applied-by = Enter who applies the barrier (at most 200 characters).
+error-barrier-status = Choose a status: planned, in progress, done or dropped.

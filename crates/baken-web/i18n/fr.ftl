@@ -410,3 +410,25 @@ report-when-week = la semaine précédente
 report-when-month = le mois précédent
 report-when-older = il y a plus longtemps
 report-when-unknown = inconnu
+
+# Barriers on dossiers
+barrier-heading = Barrières
+barrier-intro = Mesures administratives de la bibliothèque d'indicateurs qui correspondent aux indicateurs de ce dossier, les plus pertinentes d'abord.
+barrier-none = Aucune barrière de la bibliothèque ne correspond encore aux indicateurs de ce dossier.
+barrier-choose = Choisissez une mesure à appliquer
+barrier-why = Pourquoi :
+barrier-applied-by = Appliquée par
+barrier-applied-by-hint = Un nom et/ou une organisation, par exemple « Équipe intégrité, commune ».
+barrier-apply = Appliquer la barrière
+barrier-status = Statut
+barrier-outcome = Résultat
+barrier-save = Enregistrer
+bstatus-planned = prévue
+bstatus-in-progress = en cours
+bstatus-done = terminée
+bstatus-dropped = abandonnée
+event-barrier-applied = barrière appliquée
+event-barrier-updated = barrière mise à jour
+error-barrier-choice = Choisissez une des barrières proposées.
+error-barrier-applied-by = Indiquez qui applique la barrière (200 caractères au plus).
+error-barrier-status = Choisissez un statut : prévue, en cours, terminée ou abandonnée.

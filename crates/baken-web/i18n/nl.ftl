@@ -410,3 +410,25 @@ report-when-week = in de week ervoor
 report-when-month = in de maand ervoor
 report-when-older = langer geleden
 report-when-unknown = onbekend
+
+# Barriers on dossiers
+barrier-heading = Barrières
+barrier-intro = Bestuurlijke maatregelen uit de indicatorenbibliotheek die passen bij de indicatoren in dit dossier, de meest passende eerst.
+barrier-none = Nog geen barrière uit de bibliotheek past bij de indicatoren in dit dossier.
+barrier-choose = Kies een maatregel om in te zetten
+barrier-why = Waarom:
+barrier-applied-by = Uitgevoerd door
+barrier-applied-by-hint = Een naam en/of organisatie, bijvoorbeeld "Team Bibob, gemeente".
+barrier-apply = Barrière inzetten
+barrier-status = Status
+barrier-outcome = Uitkomst
+barrier-save = Opslaan
+bstatus-planned = gepland
+bstatus-in-progress = bezig
+bstatus-done = afgerond
+bstatus-dropped = gestopt
+event-barrier-applied = barrière ingezet
+event-barrier-updated = barrière bijgewerkt
+error-barrier-choice = Kies een van de voorgestelde barrières.
+error-barrier-applied-by = Vul in wie de barrière uitvoert (hoogstens 200 tekens).
+error-barrier-status = Kies een status: gepland, bezig, afgerond of gestopt.

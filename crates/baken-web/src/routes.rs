@@ -110,6 +110,11 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/dossiers/{id}/tasks/{task}/done", dossiers::complete_task)
         .post("/dossiers/{id}/status", dossiers::set_status)
         .post("/dossiers/{id}/members", dossiers::add_member)
+        .post("/dossiers/{id}/barriers", dossiers::apply_barrier)
+        .post(
+            "/dossiers/{id}/barriers/{barrier}",
+            dossiers::update_barrier,
+        )
         .get("/indicators/{id}", signals::indicator_card)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/me", api::me)

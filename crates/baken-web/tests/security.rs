@@ -68,6 +68,12 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/dossiers/{id}/tasks/{task}/done", Expect::NotFound),
     ("POST", "/dossiers/{id}/status", Expect::NotFound),
     ("POST", "/dossiers/{id}/members", Expect::NotFound),
+    ("POST", "/dossiers/{id}/barriers", Expect::NotFound),
+    (
+        "POST",
+        "/dossiers/{id}/barriers/{barrier}",
+        Expect::NotFound,
+    ),
     ("GET", "/inbox", Expect::NoLeak),
     ("GET", "/indicators/{id}", Expect::NotFound),
     ("POST", "/api/v1/signals", Expect::NoLeak),
@@ -270,7 +276,8 @@ async fn organisation_boundary(app: &TestApp) {
             .path
             .replace("{id}", object)
             .replace("{*path}", "baken.css")
-            .replace("{task}", "x");
+            .replace("{task}", "x")
+            .replace("{barrier}", "x");
         let (status, body) = if path.starts_with("/api/v1/signals") {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
@@ -315,6 +322,8 @@ async fn organisation_boundary(app: &TestApp) {
                         ("result", "r"),
                         ("kind", "question"),
                         ("body", "probe"),
+                        ("barrier", "BAR-01"),
+                        ("applied_by", "probe"),
                     ],
                 )
                 .await
