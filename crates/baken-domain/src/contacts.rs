@@ -57,6 +57,8 @@ pub fn parse_csv(
     text: &str,
     known_phenomena: &[&str],
 ) -> Result<Vec<ContactPoint>, Vec<CellError>> {
+    // Forms send CRLF; the csv reader would count those lines short.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -214,6 +216,13 @@ mod tests {
         assert!(found.contains(&(3, "email", "email.missing_at")));
         assert!(found.contains(&(4, "partner", "required")));
         assert!(!found.iter().any(|(l, _, _)| *l == 2));
+    }
+
+    #[test]
+    fn lines_are_counted_with_windows_line_ends() {
+        let text = "partner,name,country,region,phenomena,phone,email,address,hours\r\nA,,NL,R,,,a@b.example,,\r\nB,,NL,R,,,bad,,\r\n";
+        let errors = parse_csv(text, KNOWN).unwrap_err();
+        assert_eq!((errors[0].line, errors[0].column.as_str()), (3, "email"));
     }
 
     #[test]

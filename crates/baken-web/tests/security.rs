@@ -69,6 +69,8 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/dossiers/{id}/status", Expect::NotFound),
     ("POST", "/dossiers/{id}/members", Expect::NotFound),
     ("POST", "/dossiers/{id}/barriers", Expect::NotFound),
+    ("GET", "/directory", Expect::NoLeak),
+    ("POST", "/directory/import", Expect::NoLeak),
     (
         "POST",
         "/dossiers/{id}/barriers/{barrier}",
@@ -212,6 +214,13 @@ async fn organisation_boundary(app: &TestApp) {
         )
         .await
         .unwrap();
+    // B's contact-point directory.
+    let mut contact_b = baken_store::seed::demo_contacts().remove(0);
+    contact_b.partner = "Geheime partner van B".into();
+    app.store
+        .replace_contacts(&b.id, std::slice::from_ref(&contact_b), T0)
+        .await
+        .unwrap();
     let client = app.logged_in("matrix-a", "matrix-a-password").await;
     // A's API token with every scope, for the /api/ rows.
     let (_, page) = client
@@ -238,6 +247,7 @@ async fn organisation_boundary(app: &TestApp) {
         "Zeer Geheime Persoon",
         "Geheime melding van B",
         report_b.as_str(),
+        "Geheime partner van B",
     ];
 
     let missing: Vec<String> = app
