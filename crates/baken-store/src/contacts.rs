@@ -59,6 +59,15 @@ impl Store {
         Ok(rows.len())
     }
 
+    /// How many contact points `org_id` has (for operators; no personal data).
+    pub async fn contact_count(&self, org_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM contact_points WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// An administrator replaces the organisation's directory. Audited.
     pub async fn import_contacts(
         &self,
