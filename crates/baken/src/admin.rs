@@ -145,6 +145,16 @@ async fn user_named(store: &Store, username: &str) -> Result<baken_store::User> 
     }
 }
 
+async fn org_named(store: &Store, name: &str) -> Result<baken_store::Organisation> {
+    match store.org_by_name(name).await {
+        Ok(o) => Ok(o),
+        Err(StoreError::NotFound) => {
+            bail!("no organisation named {name:?} (see `baken admin org list`)")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn run(command: AdminCommand) -> Result<ExitCode> {
     match command {
         AdminCommand::User { command } => run_user(command).await,
@@ -174,13 +184,7 @@ async fn run_user(command: UserCommand) -> Result<ExitCode> {
                 })
                 .collect::<Result<_>>()?;
             let (store, _) = open_store(&db).await?;
-            let organisation = match store.org_by_name(&org).await {
-                Ok(o) => o,
-                Err(StoreError::NotFound) => {
-                    bail!("no organisation named {org:?} (see `baken admin org list`)")
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let organisation = org_named(&store, &org).await?;
             let password = generate_password();
             let user = match store
                 .create_user(
@@ -322,13 +326,7 @@ async fn run_directory(command: DirectoryCommand) -> Result<ExitCode> {
                 }
             };
             let (store, _) = open_store(&db).await?;
-            let organisation = match store.org_by_name(&org).await {
-                Ok(o) => o,
-                Err(StoreError::NotFound) => {
-                    bail!("no organisation named {org:?} (see `baken admin org list`)")
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let organisation = org_named(&store, &org).await?;
             audit_cli(
                 &store,
                 &format!("directory_import:{}", rows.len()),
