@@ -2,6 +2,7 @@
 //! Pure: no I/O, no clock, no randomness — callers pass time and ids in.
 
 pub mod audit;
+pub mod contacts;
 pub mod dossier;
 pub mod identifiers;
 pub mod org;

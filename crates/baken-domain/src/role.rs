@@ -36,6 +36,10 @@ pub enum Permission {
     HandleReferrals,
     /// Maintain learning material.
     ManageLearning,
+    /// Maintain the organisation's contact-point directory.
+    ManageDirectory,
+    /// Read the organisation's contact-point directory.
+    ReadDirectory,
 }
 
 impl Role {
@@ -91,6 +95,11 @@ impl Role {
             ReadAudit => matches!(self, Role::PrivacyOfficer),
             HandleReferrals => matches!(self, Role::Partner | Role::Coordinator),
             ManageLearning => matches!(self, Role::Trainer),
+            ManageDirectory => matches!(self, Role::Administrator),
+            ReadDirectory => matches!(
+                self,
+                Role::Coordinator | Role::Analyst | Role::RegionalAnalyst | Role::Administrator
+            ),
         }
     }
 }

@@ -37,6 +37,20 @@ pub struct DossierTask {
     pub done: bool,
 }
 
+/// A barrier (administrative measure) applied on a dossier.
+#[derive(Debug, Clone)]
+pub struct DossierBarrier {
+    pub id: String,
+    pub barrier_id: String,
+    pub applied_by: String,
+    pub status: String,
+    pub outcome: String,
+    pub updated_at: i64,
+}
+
+/// The states of an applied barrier.
+pub const BARRIER_STATUSES: [&str; 4] = ["planned", "in_progress", "done", "dropped"];
+
 /// Everything on a dossier page.
 #[derive(Debug, Clone)]
 pub struct DossierView {
@@ -45,6 +59,7 @@ pub struct DossierView {
     pub signals: Vec<SignalRecord>,
     pub events: Vec<DossierEvent>,
     pub tasks: Vec<DossierTask>,
+    pub barriers: Vec<DossierBarrier>,
 }
 
 const COLUMNS: &str = "id, org_id, title, confidentiality, status, result, created_at, updated_at";
@@ -320,6 +335,25 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
+        let barriers = sqlx::query(
+            "SELECT id, barrier_id, applied_by, status, outcome, updated_at FROM dossier_barriers \
+             WHERE dossier_id = $1 ORDER BY created_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DossierBarrier {
+                id: r.try_get("id")?,
+                barrier_id: r.try_get("barrier_id")?,
+                applied_by: r.try_get("applied_by")?,
+                status: r.try_get("status")?,
+                outcome: r.try_get("outcome")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM signals WHERE dossier_id = $1 ORDER BY submitted_at, id")
                 .bind(id)
@@ -340,6 +374,7 @@ impl Store {
             signals,
             events,
             tasks,
+            barriers,
         })
     }
 
@@ -482,6 +517,87 @@ impl Store {
             .execute(&self.pool)
             .await?;
         self.event(id, &scope.user_id, "member_added", name, now)
+            .await
+    }
+
+    /// Apply a barrier of the library (the caller has checked `barrier_id` against it):
+    /// planned, applied by a free name or organisation. On the timeline; audited.
+    pub async fn apply_barrier(
+        &self,
+        scope: &Scope,
+        id: &str,
+        barrier_id: &str,
+        applied_by: &str,
+        now: i64,
+    ) -> Result<String> {
+        self.visible_dossier(scope, id).await?;
+        self.audit_dossier(scope, "apply_barrier", id, now).await?;
+        let row_id = new_id();
+        sqlx::query(
+            "INSERT INTO dossier_barriers (id, dossier_id, barrier_id, applied_by, status, outcome, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'planned', '', $5, $6, $6)",
+        )
+        .bind(&row_id)
+        .bind(id)
+        .bind(barrier_id)
+        .bind(applied_by)
+        .bind(&scope.user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.event(
+            id,
+            &scope.user_id,
+            "barrier_applied",
+            &format!("{barrier_id} — {applied_by}"),
+            now,
+        )
+        .await?;
+        Ok(row_id)
+    }
+
+    /// Set an applied barrier's status and outcome. An unknown status is
+    /// `Conflict("status")`; a barrier of another dossier is `NotFound`.
+    pub async fn update_barrier(
+        &self,
+        scope: &Scope,
+        id: &str,
+        row_id: &str,
+        status: &str,
+        outcome: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.visible_dossier(scope, id).await?;
+        if !BARRIER_STATUSES.contains(&status) {
+            return Err(StoreError::Conflict("status"));
+        }
+        let row = sqlx::query(
+            "SELECT barrier_id FROM dossier_barriers WHERE id = $1 AND dossier_id = $2",
+        )
+        .bind(row_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let barrier_id: String = row.try_get("barrier_id")?;
+        self.audit_dossier(scope, &format!("barrier:{status}"), id, now)
+            .await?;
+        sqlx::query(
+            "UPDATE dossier_barriers SET status = $1, outcome = $2, updated_at = $3 WHERE id = $4 AND dossier_id = $5",
+        )
+        .bind(status)
+        .bind(outcome)
+        .bind(now)
+        .bind(row_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let text = if outcome.is_empty() {
+            format!("{barrier_id}: {status}")
+        } else {
+            format!("{barrier_id}: {status} — {outcome}")
+        };
+        self.event(id, &scope.user_id, "barrier_updated", &text, now)
             .await
     }
 }

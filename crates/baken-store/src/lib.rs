@@ -7,6 +7,7 @@
 //! reads of personal data append their audit record before they return.
 
 mod audit;
+mod contacts;
 mod credentials;
 mod directory;
 mod dossiers;
@@ -19,11 +20,14 @@ pub mod testkit;
 
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
 pub use baken_domain::audit::AuditRecord;
+pub use contacts::StoredContact;
 pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,
 };
 pub use directory::{Membership, NewUser, Organisation, User};
-pub use dossiers::{Dossier, DossierEvent, DossierTask, DossierView};
+pub use dossiers::{
+    Dossier, DossierBarrier, DossierEvent, DossierTask, DossierView, BARRIER_STATUSES,
+};
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
     ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,

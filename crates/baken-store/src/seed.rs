@@ -144,5 +144,81 @@ pub async fn seed_demo(store: &Store, now: i64) -> Result<Vec<Credentials>> {
             organisation: org.name.clone(),
         });
     }
+    store
+        .replace_contacts(&municipality.id, &demo_contacts(), now)
+        .await?;
     Ok(out)
+}
+
+/// A few contact points of the demo network.
+pub fn demo_contacts() -> Vec<baken_domain::contacts::ContactPoint> {
+    let c = |partner: &str,
+             name: &str,
+             country: Country,
+             region: &str,
+             phenomena: &[&str],
+             phone: &str,
+             email: &str,
+             address: &str,
+             hours: &str| baken_domain::contacts::ContactPoint {
+        partner: partner.into(),
+        name: name.into(),
+        country,
+        region: region.into(),
+        phenomena: phenomena.iter().map(|p| p.to_string()).collect(),
+        phone: phone.into(),
+        email: email.into(),
+        address: address.into(),
+        hours: hours.into(),
+    };
+    vec![
+        c(
+            DEMO_PARTNER,
+            "Team Mensenhandel, wachtcommandant",
+            Country::NL,
+            "Demoregio",
+            &[],
+            "088 169 0000",
+            "mensenhandel@politie-demo.example",
+            "Bureaustraat 1, Demodorp",
+            "24/7",
+        ),
+        c(
+            "Nederlandse Arbeidsinspectie",
+            "Meldpunt arbeidsuitbuiting",
+            Country::NL,
+            "Demoregio",
+            &["labour_exploitation"],
+            "070 333 4444",
+            "meldpunt@arbeidsinspectie.example",
+            "",
+            "ma-vr 9-17",
+        ),
+        c(
+            "CoMensha",
+            "Coördinatie slachtofferzorg",
+            Country::NL,
+            "Landelijk",
+            &[
+                "sexual_exploitation",
+                "labour_exploitation",
+                "criminal_exploitation",
+            ],
+            "033 448 1186",
+            "info@comensha.example",
+            "",
+            "ma-vr 9-17",
+        ),
+        c(
+            "Payoke",
+            "Opvang slachtoffers",
+            Country::BE,
+            "Antwerpen",
+            &["sexual_exploitation", "labour_exploitation"],
+            "+32 3 201 16 90",
+            "admin@payoke.example",
+            "Leguit 4, Antwerpen",
+            "ma-vr 9-17",
+        ),
+    ]
 }

@@ -614,6 +614,33 @@ async fn signals_on_postgres() {
     db.cleanup().await;
 }
 
+/// Users with one role each, and their scopes, in the order given.
+async fn users(store: &Store, people: &[(&str, &baken_store::Organisation, Role)]) -> Vec<Scope> {
+    let hash = hash_password("pw");
+    let mut scopes = Vec::new();
+    for (name, org, role) in people {
+        let u = store
+            .create_user(
+                &NewUser {
+                    username: name,
+                    display_name: name,
+                    password_hash: &hash,
+                    must_change_password: false,
+                },
+                &[(org.id.clone(), *role)],
+                NOW,
+            )
+            .await
+            .unwrap();
+        scopes.push(Scope {
+            user_id: u.id,
+            org_id: org.id.clone(),
+            roles: vec![*role],
+        });
+    }
+    scopes
+}
+
 /// Dossiers: need-to-know, clearance, organisation boundary, workflow, feedback to source.
 async fn dossiers_story(store: &Store) {
     let a = store
@@ -624,34 +651,17 @@ async fn dossiers_story(store: &Store) {
         .create_org("Gemeente E", OrgKind::Municipality, Country::BE, NOW)
         .await
         .unwrap();
-    let hash = hash_password("pw");
-    let mut scopes = Vec::new();
-    for (name, org, role) in [
-        ("d-clerk", &a, Role::Frontline),
-        ("d-coord", &a, Role::Coordinator),
-        ("d-analyst", &a, Role::Analyst),
-        ("d-analyst2", &a, Role::Analyst),
-        ("e-coord", &b, Role::Coordinator),
-    ] {
-        let u = store
-            .create_user(
-                &NewUser {
-                    username: name,
-                    display_name: name,
-                    password_hash: &hash,
-                    must_change_password: false,
-                },
-                &[(org.id.clone(), role)],
-                NOW,
-            )
-            .await
-            .unwrap();
-        scopes.push(Scope {
-            user_id: u.id,
-            org_id: org.id.clone(),
-            roles: vec![role],
-        });
-    }
+    let scopes = users(
+        store,
+        &[
+            ("d-clerk", &a, Role::Frontline),
+            ("d-coord", &a, Role::Coordinator),
+            ("d-analyst", &a, Role::Analyst),
+            ("d-analyst2", &a, Role::Analyst),
+            ("e-coord", &b, Role::Coordinator),
+        ],
+    )
+    .await;
     let [clerk, coord, analyst, analyst2, other_org] = <[Scope; 5]>::try_from(scopes).unwrap();
     store.set_clearance(&coord.user_id, 8).await.unwrap();
     store.set_clearance(&analyst2.user_id, 3).await.unwrap();
@@ -833,5 +843,147 @@ async fn dossiers_on_postgres() {
         return;
     };
     dossiers_story(&db.store).await;
+    db.cleanup().await;
+}
+
+/// Barriers on a dossier and the contact-point directory: same visibility as the
+/// dossier, timeline and audit trail, an all-or-nothing directory per organisation.
+async fn barriers_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente F", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente G", OrgKind::Municipality, Country::BE, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("f-coord", &a, Role::Coordinator),
+            ("f-analyst", &a, Role::Analyst),
+            ("f-admin", &a, Role::Administrator),
+            ("f-clerk", &a, Role::Frontline),
+            ("g-coord", &b, Role::Coordinator),
+            ("g-admin", &b, Role::Administrator),
+        ],
+    )
+    .await;
+    let [coord, analyst, admin, clerk, other_coord, other_admin] =
+        <[Scope; 6]>::try_from(scopes).unwrap();
+    let id = store
+        .create_dossier(&coord, "Industrieweg 4", 3, &[], NOW)
+        .await
+        .unwrap();
+
+    // Applying: the coordinator may; a non-member analyst, a frontline worker and
+    // another organisation's coordinator get NotFound.
+    for outsider in [&analyst, &clerk, &other_coord] {
+        assert!(matches!(
+            store
+                .apply_barrier(outsider, &id, "BAR-01", "Team Bibob", NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let row = store
+        .apply_barrier(&coord, &id, "BAR-01", "Team Bibob", NOW + 1)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .update_barrier(&coord, &id, &row, "finished", "", NOW + 2)
+            .await,
+        Err(StoreError::Conflict("status"))
+    ));
+    assert!(matches!(
+        store
+            .update_barrier(&other_coord, &id, &row, "done", "x", NOW + 2)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_barrier(&coord, &id, "no-such-row", "done", "x", NOW + 2)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .update_barrier(&coord, &id, &row, "done", "Vergunning geweigerd", NOW + 3)
+        .await
+        .unwrap();
+    let view = store.dossier_view(&coord, &id, NOW + 4).await.unwrap();
+    assert_eq!(view.barriers.len(), 1);
+    assert_eq!(view.barriers[0].barrier_id, "BAR-01");
+    assert_eq!(view.barriers[0].applied_by, "Team Bibob");
+    assert_eq!(view.barriers[0].status, "done");
+    assert_eq!(view.barriers[0].outcome, "Vergunning geweigerd");
+    let kinds: Vec<&str> = view.events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.contains(&"barrier_applied"));
+    assert!(view
+        .events
+        .iter()
+        .any(|e| e.kind == "barrier_updated" && e.text.contains("Vergunning geweigerd")));
+    let trail = store
+        .audit_records(
+            &Scope {
+                user_id: admin.user_id.clone(),
+                org_id: a.id.clone(),
+                roles: vec![Role::PrivacyOfficer],
+            },
+            &AuditQuery::ByUser(coord.user_id.clone()),
+            50,
+            NOW + 5,
+        )
+        .await
+        .unwrap();
+    assert!(trail.iter().any(|r| r.action == "apply_barrier"));
+    assert!(trail.iter().any(|r| r.action == "barrier:done"));
+
+    // The directory: only administrators import; the import replaces as a whole; each
+    // organisation sees only its own; frontline workers do not read it.
+    let rows = baken_store::seed::demo_contacts();
+    assert!(matches!(
+        store.import_contacts(&coord, &rows, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.import_contacts(&admin, &rows, NOW).await.unwrap(),
+        rows.len()
+    );
+    store
+        .import_contacts(&other_admin, &rows[..1], NOW)
+        .await
+        .unwrap();
+    let listed = store.contacts(&coord, NOW).await.unwrap();
+    assert_eq!(listed.len(), rows.len());
+    assert!(listed
+        .iter()
+        .any(|c| c.country == "BE" && c.phenomena.contains(&"labour_exploitation".to_string())));
+    assert_eq!(store.contacts(&other_coord, NOW).await.unwrap().len(), 1);
+    assert!(matches!(
+        store.contacts(&clerk, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .import_contacts(&admin, &rows[1..2], NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(store.contacts(&admin, NOW).await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn barriers_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    barriers_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn barriers_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    barriers_story(&db.store).await;
     db.cleanup().await;
 }

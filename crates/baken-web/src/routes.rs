@@ -61,7 +61,7 @@ impl RouteTable {
 
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
-    use pages::{account, admin, audit, dossiers, login, signals};
+    use pages::{account, admin, audit, directory, dossiers, login, signals};
     let table = RouteTable::new()
         .get("/healthz", healthz)
         .get("/static/{*path}", assets::serve)
@@ -110,6 +110,13 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/dossiers/{id}/tasks/{task}/done", dossiers::complete_task)
         .post("/dossiers/{id}/status", dossiers::set_status)
         .post("/dossiers/{id}/members", dossiers::add_member)
+        .post("/dossiers/{id}/barriers", dossiers::apply_barrier)
+        .get("/directory", directory::show)
+        .post("/directory/import", directory::import)
+        .post(
+            "/dossiers/{id}/barriers/{barrier}",
+            dossiers::update_barrier,
+        )
         .get("/indicators/{id}", signals::indicator_card)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/me", api::me)

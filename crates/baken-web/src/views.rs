@@ -79,6 +79,7 @@ impl Chrome {
         add(Permission::ReadCases, "/inbox", "nav-inbox");
         add(Permission::ReadCases, "/reports", "nav-reports");
         add(Permission::ReadCases, "/dossiers", "nav-dossiers");
+        add(Permission::ReadDirectory, "/directory", "nav-directory");
         add(Permission::ManageUsers, "/admin/users", "nav-users");
         add(Permission::ReadAudit, "/audit", "nav-audit");
         nav.push(NavItem {

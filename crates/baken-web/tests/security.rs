@@ -68,6 +68,14 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/dossiers/{id}/tasks/{task}/done", Expect::NotFound),
     ("POST", "/dossiers/{id}/status", Expect::NotFound),
     ("POST", "/dossiers/{id}/members", Expect::NotFound),
+    ("POST", "/dossiers/{id}/barriers", Expect::NotFound),
+    ("GET", "/directory", Expect::NoLeak),
+    ("POST", "/directory/import", Expect::NoLeak),
+    (
+        "POST",
+        "/dossiers/{id}/barriers/{barrier}",
+        Expect::NotFound,
+    ),
     ("GET", "/inbox", Expect::NoLeak),
     ("GET", "/indicators/{id}", Expect::NotFound),
     ("POST", "/api/v1/signals", Expect::NoLeak),
@@ -208,6 +216,13 @@ async fn organisation_boundary(app: &TestApp) {
         )
         .await
         .unwrap();
+    // B's contact-point directory.
+    let mut contact_b = baken_store::seed::demo_contacts().remove(0);
+    contact_b.partner = "Geheime partner van B".into();
+    app.store
+        .replace_contacts(&b.id, std::slice::from_ref(&contact_b), T0)
+        .await
+        .unwrap();
     let client = app.logged_in("matrix-a", "matrix-a-password").await;
     // A's API token with every scope, for the /api/ rows.
     let (_, page) = client
@@ -234,6 +249,7 @@ async fn organisation_boundary(app: &TestApp) {
         "Zeer Geheime Persoon",
         "Geheime melding van B",
         report_b.as_str(),
+        "Geheime partner van B",
     ];
 
     let missing: Vec<String> = app
@@ -273,7 +289,8 @@ async fn organisation_boundary(app: &TestApp) {
             .replace("{id}", object)
             .replace("{*path}", "baken.css")
             .replace("{task}", "x")
-            .replace("{seq}", "1");
+            .replace("{seq}", "1")
+            .replace("{barrier}", "x");
         let (status, body) = if path.starts_with("/api/v1/signals") {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
@@ -318,6 +335,8 @@ async fn organisation_boundary(app: &TestApp) {
                         ("result", "r"),
                         ("kind", "question"),
                         ("body", "probe"),
+                        ("barrier", "BAR-01"),
+                        ("applied_by", "probe"),
                     ],
                 )
                 .await

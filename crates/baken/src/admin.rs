@@ -23,6 +23,26 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// The contact-point directory of an organisation
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DirectoryCommand {
+    /// Replace an organisation's directory by a CSV file, all or nothing
+    /// (columns: partner,name,country,region,phenomena,phone,email,address,hours)
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Organisation name
+        #[arg(long)]
+        org: String,
+        /// The CSV file
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -125,10 +145,21 @@ async fn user_named(store: &Store, username: &str) -> Result<baken_store::User> 
     }
 }
 
+async fn org_named(store: &Store, name: &str) -> Result<baken_store::Organisation> {
+    match store.org_by_name(name).await {
+        Ok(o) => Ok(o),
+        Err(StoreError::NotFound) => {
+            bail!("no organisation named {name:?} (see `baken admin org list`)")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub async fn run(command: AdminCommand) -> Result<ExitCode> {
     match command {
         AdminCommand::User { command } => run_user(command).await,
         AdminCommand::Org { command } => run_org(command).await,
+        AdminCommand::Directory { command } => run_directory(command).await,
     }
 }
 
@@ -153,13 +184,7 @@ async fn run_user(command: UserCommand) -> Result<ExitCode> {
                 })
                 .collect::<Result<_>>()?;
             let (store, _) = open_store(&db).await?;
-            let organisation = match store.org_by_name(&org).await {
-                Ok(o) => o,
-                Err(StoreError::NotFound) => {
-                    bail!("no organisation named {org:?} (see `baken admin org list`)")
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let organisation = org_named(&store, &org).await?;
             let password = generate_password();
             let user = match store
                 .create_user(
@@ -267,6 +292,52 @@ async fn run_org(command: OrgCommand) -> Result<ExitCode> {
                     org.country.as_str()
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn run_directory(command: DirectoryCommand) -> Result<ExitCode> {
+    match command {
+        DirectoryCommand::Import { db, org, file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let library = baken_indicators::embedded()
+                .map_err(|e| anyhow::anyhow!("indicator library: {e}"))?;
+            let known: Vec<&str> = library.phenomena.iter().map(|p| p.id.as_str()).collect();
+            let rows = match baken_domain::contacts::parse_csv(&text, &known) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    let lines: Vec<String> = errors
+                        .iter()
+                        .map(|e| {
+                            if e.column.is_empty() {
+                                format!("  line {}: {}", e.line, e.code)
+                            } else {
+                                format!("  line {}, column {}: {}", e.line, e.column, e.code)
+                            }
+                        })
+                        .collect();
+                    bail!(
+                        "{} was not imported (nothing changed):\n{}",
+                        file.display(),
+                        lines.join("\n")
+                    );
+                }
+            };
+            let (store, _) = open_store(&db).await?;
+            let organisation = org_named(&store, &org).await?;
+            audit_cli(
+                &store,
+                &format!("directory_import:{}", rows.len()),
+                None,
+                Some(&organisation.id),
+            )
+            .await?;
+            let n = store
+                .replace_contacts(&organisation.id, &rows, now())
+                .await?;
+            println!("{n} contact points imported for {org}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -231,6 +231,68 @@ fn bad_admin_input_is_refused_and_writes_nothing() {
     assert!(text(&o.stdout).trim().is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_import_is_all_or_nothing_and_names_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = baken(&[
+        "admin",
+        "org",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "Gemeente Csv",
+        "--kind",
+        "municipality",
+        "--country",
+        "NL",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let header = "partner,name,country,region,phenomena,phone,email,address,hours\n";
+    let good = "Politie,Wachtcommandant,NL,Oost,,088 169 0000,,,24/7\n";
+    let file = dir.path().join("directory.csv");
+    std::fs::write(
+        &file,
+        format!("{header}{good}Inspectie,,NL,Oost,labour_exploitation,,no-at-sign,,\n"),
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let import = |path: &str| {
+        baken(&[
+            "admin",
+            "directory",
+            "import",
+            "--data",
+            data,
+            "--org",
+            "Gemeente Csv",
+            path,
+        ])
+    };
+    let o = import(path);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("line 3, column email: email.missing_at"),
+        "{err}"
+    );
+    assert!(err.contains("nothing changed"), "{err}");
+    let store = baken_store::Store::open_dir(dir.path()).await.unwrap();
+    let org = store.org_by_name("Gemeente Csv").await.unwrap();
+    assert_eq!(store.contact_count(&org.id).await.unwrap(), 0);
+
+    std::fs::write(
+        &file,
+        format!("{header}{good}Inspectie,,NL,Oost,labour_exploitation,,meld@inspectie.example,,\n"),
+    )
+    .unwrap();
+    let o = import(path);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("2 contact points imported"));
+    assert_eq!(store.contact_count(&org.id).await.unwrap(), 2);
+}
+
 #[test]
 fn serve_prints_where_and_how_to_log_in_and_answers_healthz() {
     let dir = tempfile::tempdir().unwrap();

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baken_domain::dossier::{confidentiality_code, CONFIDENTIALITY, DOSSIER_STATUSES};
 use baken_domain::signal::valid_date;
-use baken_store::{InboxFilter, StoreError};
+use baken_store::{InboxFilter, SignalRecord, StoreError, BARRIER_STATUSES};
 use serde::Deserialize;
 
 fn date_of(unix: i64) -> String {
@@ -436,6 +436,27 @@ pub struct TaskRow {
     pub done: bool,
 }
 
+/// A library barrier offered on the dossier, with the dossier's indicators behind it.
+pub struct BarrierOffer {
+    pub id: String,
+    pub name: String,
+    pub what: String,
+    pub instrument_nl: String,
+    pub instrument_be: String,
+    pub who: String,
+    pub why: String,
+}
+
+/// A barrier applied on the dossier.
+pub struct AppliedBarrier {
+    pub row: String,
+    pub name: String,
+    pub applied_by: String,
+    pub status: String,
+    pub outcome: String,
+    pub statuses: Vec<Choice>,
+}
+
 pub struct AttachedSignal {
     pub id: String,
     pub date: String,
@@ -458,6 +479,8 @@ pub struct DossierPage {
     pub things: Vec<String>,
     pub events: Vec<EventRow>,
     pub tasks: Vec<TaskRow>,
+    pub offers: Vec<BarrierOffer>,
+    pub applied: Vec<AppliedBarrier>,
     pub next_statuses: Vec<Choice>,
     pub readers: Vec<Choice>,
     pub today: String,
@@ -498,6 +521,19 @@ async fn dossier_page(
             }
         }
     }
+    let offers = barrier_offers(state, &v.signals, t.code());
+    let applied = v
+        .barriers
+        .iter()
+        .map(|b| AppliedBarrier {
+            row: b.id.clone(),
+            name: barrier_name(state, &b.barrier_id, t.code()),
+            applied_by: b.applied_by.clone(),
+            status: t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
+            outcome: b.outcome.clone(),
+            statuses: options(&BARRIER_STATUSES, &b.status, t, "bstatus-", false),
+        })
+        .collect();
     let next_statuses = DOSSIER_STATUSES
         .iter()
         .filter(|s| baken_domain::dossier::can_move(&d.status, s))
@@ -571,6 +607,8 @@ async fn dossier_page(
                     done: k.done,
                 })
                 .collect(),
+            offers,
+            applied,
             next_statuses,
             readers,
             today: state.today(),
@@ -578,6 +616,111 @@ async fn dossier_page(
             c: Chrome::app(auth, "dossier-title", "/dossiers"),
         },
     ))
+}
+
+/// The library's barriers that the indicators observed ("yes") in the dossier's signals
+/// point to, most matching indicators first (library order among equals), with why.
+fn barrier_offers(state: &AppState, signals: &[SignalRecord], lang: &str) -> Vec<BarrierOffer> {
+    let mut observed: Vec<String> = Vec::new();
+    for s in signals {
+        let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);
+        for (indicator, answer) in &draft.answers {
+            if answer == "yes" && !observed.contains(indicator) {
+                observed.push(indicator.clone());
+            }
+        }
+    }
+    let library = &state.library;
+    let mut offers: Vec<(usize, BarrierOffer)> = library
+        .barriers
+        .iter()
+        .filter_map(|b| {
+            let why: Vec<String> = b
+                .indicators
+                .iter()
+                .filter(|i| observed.contains(i))
+                .map(|i| {
+                    let label = library
+                        .indicator(i)
+                        .map(|x| x.label.get(lang).to_string())
+                        .unwrap_or_default();
+                    format!("{i} {label}")
+                })
+                .collect();
+            (!why.is_empty()).then(|| {
+                (
+                    why.len(),
+                    BarrierOffer {
+                        id: b.id.clone(),
+                        name: b.name.get(lang).to_string(),
+                        what: b.what.get(lang).to_string(),
+                        instrument_nl: b.instrument_nl.get(lang).to_string(),
+                        instrument_be: b.instrument_be.get(lang).to_string(),
+                        who: b.who.get(lang).to_string(),
+                        why: why.join("; "),
+                    },
+                )
+            })
+        })
+        .collect();
+    offers.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    offers.into_iter().map(|(_, o)| o).collect()
+}
+
+fn barrier_name(state: &AppState, id: &str, lang: &str) -> String {
+    state
+        .library
+        .barriers
+        .iter()
+        .find(|b| b.id == id)
+        .map(|b| format!("{id} {}", b.name.get(lang)))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// Apply one of the library's barriers; who applies it is a free name or organisation.
+pub async fn apply_barrier(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let barrier = super::form_value(&fields, "barrier");
+    let applied_by = super::form_value(&fields, "applied_by").trim();
+    if !state.library.barriers.iter().any(|b| b.id == barrier) {
+        return dossier_page(&state, &auth, &id, Some("error-barrier-choice")).await;
+    }
+    if applied_by.is_empty() || applied_by.chars().count() > 200 {
+        return dossier_page(&state, &auth, &id, Some("error-barrier-applied-by")).await;
+    }
+    state
+        .store
+        .apply_barrier(&auth.scope, &id, barrier, applied_by, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{id}#barriers")).into_response())
+}
+
+/// Set an applied barrier's status and outcome.
+pub async fn update_barrier(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, row)): Path<(String, String)>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    let outcome = form.result.trim();
+    if outcome.chars().count() > 2000 {
+        return dossier_page(&state, &auth, &id, Some("error-entry-text")).await;
+    }
+    match state
+        .store
+        .update_barrier(&auth.scope, &id, &row, &form.status, outcome, state.now())
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{id}#barriers")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            dossier_page(&state, &auth, &id, Some("error-barrier-status")).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn show(

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod directory;
 pub mod dossiers;
 pub mod login;
 pub mod signals;
