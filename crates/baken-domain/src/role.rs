@@ -36,6 +36,8 @@ pub enum Permission {
     HandleReferrals,
     /// Maintain learning material.
     ManageLearning,
+    /// See who in the organisation completed which module, with dates.
+    ReadTrainingProgress,
 }
 
 impl Role {
@@ -91,6 +93,7 @@ impl Role {
             ReadAudit => matches!(self, Role::PrivacyOfficer),
             HandleReferrals => matches!(self, Role::Partner | Role::Coordinator),
             ManageLearning => matches!(self, Role::Trainer),
+            ReadTrainingProgress => matches!(self, Role::Coordinator | Role::Trainer),
         }
     }
 }
@@ -131,6 +134,17 @@ mod tests {
     fn only_administrators_manage_users() {
         for r in Role::ALL {
             assert_eq!(r.grants(Permission::ManageUsers), r == Role::Administrator);
+        }
+    }
+
+    #[test]
+    fn coordinators_and_trainers_see_training_progress() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.grants(Permission::ReadTrainingProgress),
+                matches!(r, Role::Coordinator | Role::Trainer),
+                "{r}"
+            );
         }
     }
 

@@ -10,6 +10,7 @@ mod audit;
 mod credentials;
 mod directory;
 mod dossiers;
+mod learning;
 mod reports;
 mod scope;
 pub mod seed;
@@ -24,6 +25,7 @@ pub use credentials::{
 };
 pub use directory::{Membership, NewUser, Organisation, User};
 pub use dossiers::{Dossier, DossierEvent, DossierTask, DossierView};
+pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
     ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,
