@@ -40,6 +40,8 @@ pub enum Permission {
     ManageDirectory,
     /// Read the organisation's contact-point directory.
     ReadDirectory,
+    /// See who in the organisation completed which module, with dates.
+    ReadTrainingProgress,
 }
 
 impl Role {
@@ -100,6 +102,7 @@ impl Role {
                 self,
                 Role::Coordinator | Role::Analyst | Role::RegionalAnalyst | Role::Administrator
             ),
+            ReadTrainingProgress => matches!(self, Role::Coordinator | Role::Trainer),
         }
     }
 }
@@ -140,6 +143,17 @@ mod tests {
     fn only_administrators_manage_users() {
         for r in Role::ALL {
             assert_eq!(r.grants(Permission::ManageUsers), r == Role::Administrator);
+        }
+    }
+
+    #[test]
+    fn coordinators_and_trainers_see_training_progress() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.grants(Permission::ReadTrainingProgress),
+                matches!(r, Role::Coordinator | Role::Trainer),
+                "{r}"
+            );
         }
     }
 

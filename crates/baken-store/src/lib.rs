@@ -11,6 +11,7 @@ mod contacts;
 mod credentials;
 mod directory;
 mod dossiers;
+mod learning;
 mod reports;
 mod scope;
 pub mod seed;
@@ -28,6 +29,7 @@ pub use directory::{Membership, NewUser, Organisation, User};
 pub use dossiers::{
     Dossier, DossierBarrier, DossierEvent, DossierTask, DossierView, BARRIER_STATUSES,
 };
+pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
     ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,

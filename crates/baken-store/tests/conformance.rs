@@ -987,3 +987,109 @@ async fn barriers_on_postgres() {
     barriers_story(&db.store).await;
     db.cleanup().await;
 }
+
+async fn learning_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente L", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente M", OrgKind::Municipality, Country::BE, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("l-clerk", &a, Role::Frontline),
+            ("l-trainer", &a, Role::Trainer),
+            ("l-coord", &a, Role::Coordinator),
+            ("m-clerk", &b, Role::Frontline),
+        ],
+    )
+    .await;
+    let [clerk, trainer, coord, other] = <[Scope; 4]>::try_from(scopes).unwrap();
+
+    // A learner records a practice case and a module; an unknown kind is refused.
+    store
+        .record_learning(&clerk, "case", "labour-car-wash", "2026-11-20", 67, NOW)
+        .await
+        .unwrap();
+    store
+        .record_learning(&clerk, "module", "inspection", "2026-11-20", 140, NOW + 1)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_learning(&clerk, "certificate", "x", "2026-11-20", 1, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .record_learning(&other, "module", "desk", "2026-11-21", 100, NOW)
+        .await
+        .unwrap();
+
+    let mine = store.my_learning(&clerk).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert_eq!(mine[0].kind, "module");
+    assert_eq!(mine[0].score, 100, "scores are clamped to 0..=100");
+    assert_eq!(mine[1].item_id, "labour-car-wash");
+    assert_eq!(mine[1].score, 67);
+    assert!(store.my_learning(&trainer).await.unwrap().is_empty());
+
+    // Trainers and coordinators see their own organisation only; a frontline worker
+    // may not see the overview at all.
+    for scope in [&trainer, &coord] {
+        let all = store.learning_overview(scope, NOW).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|r| r.learner == "l-clerk"));
+        assert_eq!(all[0].completed_on, "2026-11-20");
+    }
+    assert!(matches!(
+        store.learning_overview(&clerk, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    let other_coord = Scope {
+        user_id: other.user_id.clone(),
+        org_id: other.org_id.clone(),
+        roles: vec![Role::Coordinator],
+    };
+    let theirs = store.learning_overview(&other_coord, NOW).await.unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].item_id, "desk");
+
+    // The overview is audited.
+    let records = store
+        .audit_records(
+            &Scope {
+                user_id: coord.user_id.clone(),
+                org_id: coord.org_id.clone(),
+                roles: vec![Role::PrivacyOfficer],
+            },
+            &AuditQuery::ByUser(trainer.user_id.clone()),
+            10,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(
+        records.iter().any(|r| r.object_type == "learning_progress"),
+        "{records:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learning_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    learning_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learning_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    learning_story(&db.store).await;
+    db.cleanup().await;
+}
