@@ -26,7 +26,8 @@ pub use credentials::{
 };
 pub use directory::{Membership, NewUser, Organisation, User};
 pub use dossiers::{
-    Dossier, DossierBarrier, DossierEvent, DossierTask, DossierView, BARRIER_STATUSES,
+    Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
+    BARRIER_STATUSES,
 };
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
