@@ -901,13 +901,17 @@ pub async fn referral_document(
                     .barriers
                     .iter()
                     .map(|b| {
-                        format!(
-                            "{} — {}: {} {}",
+                        let line = format!(
+                            "{} — {}: {}",
                             barrier_name(&state, &b.barrier_id, t.code()),
                             b.applied_by,
                             t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
-                            b.outcome
-                        )
+                        );
+                        if b.outcome.is_empty() {
+                            line
+                        } else {
+                            format!("{line} — {}", b.outcome)
+                        }
                     })
                     .collect(),
             };
