@@ -54,6 +54,10 @@ pub fn can_move(from: &str, to: &str) -> bool {
     }
 }
 
+/// What a referral can carry, each with its own legal ground and purpose (translated as
+/// `refcat-{code}`, `refcat-{code}-ground`, `refcat-{code}-purpose`).
+pub const REFERRAL_CATEGORIES: [&str; 4] = ["summary", "observations", "entities", "barriers"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,3 +35,17 @@ CREATE TABLE contact_points (
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX contact_points_org ON contact_points (org_id, country, region);
+
+-- A referral from a dossier to a contact point of the directory, with the data
+-- categories chosen for it (space-separated codes; data minimisation).
+CREATE TABLE dossier_referrals (
+    id          TEXT PRIMARY KEY,
+    dossier_id  TEXT NOT NULL REFERENCES dossiers (id),
+    contact_id  TEXT NOT NULL,
+    partner     TEXT NOT NULL,
+    contact     TEXT NOT NULL,
+    categories  TEXT NOT NULL,
+    created_by  TEXT NOT NULL REFERENCES users (id),
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX dossier_referrals_dossier ON dossier_referrals (dossier_id);

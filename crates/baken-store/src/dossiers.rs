@@ -4,7 +4,7 @@
 //! `NotFound`, exactly like one that does not exist.
 
 use crate::{new_id, Result, Scope, SignalRecord, Store, StoreError};
-use baken_domain::dossier::{can_move, dossier_visible};
+use baken_domain::dossier::{can_move, dossier_visible, REFERRAL_CATEGORIES};
 use baken_domain::{Permission, Role};
 use sqlx::Row;
 
@@ -48,6 +48,17 @@ pub struct DossierBarrier {
     pub updated_at: i64,
 }
 
+/// A referral of a dossier to a contact point.
+#[derive(Debug, Clone)]
+pub struct DossierReferral {
+    pub id: String,
+    pub contact_id: String,
+    pub partner: String,
+    pub contact: String,
+    pub categories: Vec<String>,
+    pub created_at: i64,
+}
+
 /// The states of an applied barrier.
 pub const BARRIER_STATUSES: [&str; 4] = ["planned", "in_progress", "done", "dropped"];
 
@@ -60,6 +71,7 @@ pub struct DossierView {
     pub events: Vec<DossierEvent>,
     pub tasks: Vec<DossierTask>,
     pub barriers: Vec<DossierBarrier>,
+    pub referrals: Vec<DossierReferral>,
 }
 
 const COLUMNS: &str = "id, org_id, title, confidentiality, status, result, created_at, updated_at";
@@ -94,6 +106,22 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Rows about one dossier (`$1` is its id), each made into a `T`.
+    async fn dossier_rows<T>(
+        &self,
+        sql: &str,
+        id: &str,
+        make: impl Fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        sqlx::query(sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(make)
+            .collect()
     }
 
     /// The dossier if the scope may see it; otherwise `NotFound`. The single access check.
@@ -300,32 +328,25 @@ impl Store {
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
         .collect::<Result<Vec<_>>>()?;
-        let events = sqlx::query(
+        let events = self.dossier_rows(
             "SELECT e.at, u.display_name, e.kind, e.text FROM dossier_events e JOIN users u ON u.id = e.actor_id \
              WHERE e.dossier_id = $1 ORDER BY e.at, e.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
+            id,
+            |r| {
             Ok(DossierEvent {
                 at: r.try_get("at")?,
                 actor: r.try_get("display_name")?,
                 kind: r.try_get("kind")?,
                 text: r.try_get("text")?,
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let tasks = sqlx::query(
+        },
+        )
+        .await?;
+        let tasks = self.dossier_rows(
             "SELECT t.id, t.title, u.display_name, t.deadline, t.done FROM dossier_tasks t \
              JOIN users u ON u.id = t.owner_id WHERE t.dossier_id = $1 ORDER BY t.done, t.deadline, t.id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
+            id,
+            |r| {
             Ok(DossierTask {
                 id: r.try_get("id")?,
                 title: r.try_get("title")?,
@@ -333,17 +354,14 @@ impl Store {
                 deadline: r.try_get("deadline")?,
                 done: r.try_get::<i64, _>("done")? != 0,
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let barriers = sqlx::query(
+        },
+        )
+        .await?;
+        let barriers = self.dossier_rows(
             "SELECT id, barrier_id, applied_by, status, outcome, updated_at FROM dossier_barriers \
              WHERE dossier_id = $1 ORDER BY created_at, id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
+            id,
+            |r| {
             Ok(DossierBarrier {
                 id: r.try_get("id")?,
                 barrier_id: r.try_get("barrier_id")?,
@@ -352,8 +370,29 @@ impl Store {
                 outcome: r.try_get("outcome")?,
                 updated_at: r.try_get("updated_at")?,
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        },
+        )
+        .await?;
+        let referrals = self.dossier_rows(
+            "SELECT id, contact_id, partner, contact, categories, created_at FROM dossier_referrals \
+             WHERE dossier_id = $1 ORDER BY created_at, id",
+            id,
+            |r| {
+            Ok(DossierReferral {
+                id: r.try_get("id")?,
+                contact_id: r.try_get("contact_id")?,
+                partner: r.try_get("partner")?,
+                contact: r.try_get("contact")?,
+                categories: r
+                    .try_get::<String, _>("categories")?
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                created_at: r.try_get("created_at")?,
+            })
+        },
+        )
+        .await?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM signals WHERE dossier_id = $1 ORDER BY submitted_at, id")
                 .bind(id)
@@ -375,6 +414,7 @@ impl Store {
             events,
             tasks,
             barriers,
+            referrals,
         })
     }
 
@@ -599,5 +639,60 @@ impl Store {
         };
         self.event(id, &scope.user_id, "barrier_updated", &text, now)
             .await
+    }
+
+    /// Refer the dossier to a contact point of the organisation's directory, carrying the
+    /// chosen data categories. None chosen, or an unknown one, is
+    /// `Conflict("categories")`; a contact point of another organisation is `NotFound`.
+    pub async fn refer_dossier(
+        &self,
+        scope: &Scope,
+        id: &str,
+        contact_id: &str,
+        categories: &[String],
+        now: i64,
+    ) -> Result<String> {
+        self.visible_dossier(scope, id).await?;
+        let contact =
+            sqlx::query("SELECT partner, name FROM contact_points WHERE id = $1 AND org_id = $2")
+                .bind(contact_id)
+                .bind(&scope.org_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        if categories.is_empty()
+            || categories
+                .iter()
+                .any(|c| !REFERRAL_CATEGORIES.contains(&c.as_str()))
+        {
+            return Err(StoreError::Conflict("categories"));
+        }
+        let partner: String = contact.try_get("partner")?;
+        let name: String = contact.try_get("name")?;
+        self.audit_dossier(scope, "refer", id, now).await?;
+        let row_id = new_id();
+        sqlx::query(
+            "INSERT INTO dossier_referrals (id, dossier_id, contact_id, partner, contact, categories, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&row_id)
+        .bind(id)
+        .bind(contact_id)
+        .bind(&partner)
+        .bind(&name)
+        .bind(categories.join(" "))
+        .bind(&scope.user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.event(
+            id,
+            &scope.user_id,
+            "referred",
+            &format!("{partner} — {name}: {}", categories.join(", ")),
+            now,
+        )
+        .await?;
+        Ok(row_id)
     }
 }

@@ -27,7 +27,8 @@ pub use credentials::{
 };
 pub use directory::{Membership, NewUser, Organisation, User};
 pub use dossiers::{
-    Dossier, DossierBarrier, DossierEvent, DossierTask, DossierView, BARRIER_STATUSES,
+    Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
+    BARRIER_STATUSES,
 };
 pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use reports::{

@@ -965,6 +965,57 @@ async fn barriers_story(store: &Store) {
         store.contacts(&clerk, NOW).await,
         Err(StoreError::NotFound)
     ));
+
+    // Referral to a contact point: at least one known category; another organisation's
+    // contact point or dossier is NotFound; on the timeline and in the audit trail.
+    let partner = &listed[0];
+    let other_contact = &store.contacts(&other_coord, NOW).await.unwrap()[0];
+    assert!(matches!(
+        store
+            .refer_dossier(&coord, &id, &partner.id, &[], NOW)
+            .await,
+        Err(StoreError::Conflict("categories"))
+    ));
+    assert!(matches!(
+        store
+            .refer_dossier(&coord, &id, &partner.id, &["everything".into()], NOW)
+            .await,
+        Err(StoreError::Conflict("categories"))
+    ));
+    assert!(matches!(
+        store
+            .refer_dossier(&coord, &id, &other_contact.id, &["summary".into()], NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .refer_dossier(
+                &other_coord,
+                &id,
+                &other_contact.id,
+                &["summary".into()],
+                NOW
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .refer_dossier(
+            &coord,
+            &id,
+            &partner.id,
+            &["summary".into(), "barriers".into()],
+            NOW + 6,
+        )
+        .await
+        .unwrap();
+    let view = store.dossier_view(&coord, &id, NOW + 7).await.unwrap();
+    assert_eq!(view.referrals.len(), 1);
+    assert_eq!(view.referrals[0].partner, partner.partner);
+    assert_eq!(view.referrals[0].categories, vec!["summary", "barriers"]);
+    assert!(view.events.iter().any(|e| e.kind == "referred"));
+
     store
         .import_contacts(&admin, &rows[1..2], NOW + 1)
         .await

@@ -111,6 +111,11 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/dossiers/{id}/status", dossiers::set_status)
         .post("/dossiers/{id}/members", dossiers::add_member)
         .post("/dossiers/{id}/barriers", dossiers::apply_barrier)
+        .post("/dossiers/{id}/referrals", dossiers::refer)
+        .get(
+            "/dossiers/{id}/referrals/{referral}",
+            dossiers::referral_document,
+        )
         .get("/directory", directory::show)
         .post("/directory/import", directory::import)
         .post(

@@ -108,7 +108,7 @@ async fn coordinator_applies_a_barrier_and_uses_the_directory() {
         "nothing was imported: {list}"
     );
     browser.assert_accessible("directory import refused").await;
-    browser.screenshots("barrier-3-import-refused").await;
+    browser.screenshots("barrier-0-import-refused").await;
     let fixed = format!(
         "{header}\n{good}\nOpvang West,Intake,NL,Westland,sexual_exploitation,,intake@west.example,,\nPayoke,Opvang,BE,Antwerpen,,+32 3 201 16 90,,\"Leguit 4, Antwerpen\",ma-vr\n"
     );
@@ -173,6 +173,43 @@ async fn coordinator_applies_a_barrier_and_uses_the_directory() {
     );
     browser.assert_accessible("dossier with barriers").await;
     browser.screenshots("barrier-2-applied").await;
+
+    // A referral with nothing ticked is refused; with two categories, the document
+    // carries those and nothing else.
+    let options = browser.text("#refer-contact").await;
+    assert!(options.contains("Zorgboerderij Oost"), "{options}");
+    browser.click_and_load("#refer-submit").await;
+    let error = browser.text("#error-summary").await;
+    assert!(error.contains("minstens één categorie"), "{error}");
+    c.execute(
+        "const s = document.getElementById('refer-contact'); \
+         s.value = [...s.options].find(o => o.text.includes('Zorgboerderij')).value;",
+        vec![],
+    )
+    .await
+    .unwrap();
+    browser.click("#cat-summary").await;
+    browser.click("#cat-barriers").await;
+    browser.click_and_load("#refer-submit").await;
+    let document = browser.text("#referral-document").await;
+    assert!(
+        document.contains("Nagelstudio Marktplein")
+            && document.contains("Exploitatievergunning geweigerd")
+            && document.contains("Zorgboerderij Oost")
+            && document.contains("Grondslag"),
+        "{document}"
+    );
+    assert!(
+        !document.contains("wisselend personeel"),
+        "observations were not chosen: {document}"
+    );
+    browser.assert_accessible("referral document").await;
+    browser.screenshots("barrier-3-referral-document").await;
+    browser
+        .click_and_load("#referral-document a[href$='#referrals']")
+        .await;
+    let timeline = browser.text("#timeline-list").await;
+    assert!(timeline.contains("doorverwezen"), "{timeline}");
 
     // The coordinator filters the directory by country and phenomenon.
     browser.open(&app.base, "/directory").await;

@@ -69,6 +69,12 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/dossiers/{id}/status", Expect::NotFound),
     ("POST", "/dossiers/{id}/members", Expect::NotFound),
     ("POST", "/dossiers/{id}/barriers", Expect::NotFound),
+    ("POST", "/dossiers/{id}/referrals", Expect::NotFound),
+    (
+        "GET",
+        "/dossiers/{id}/referrals/{referral}",
+        Expect::NotFound,
+    ),
     ("GET", "/directory", Expect::NoLeak),
     ("POST", "/directory/import", Expect::NoLeak),
     (
@@ -290,7 +296,8 @@ async fn organisation_boundary(app: &TestApp) {
             .replace("{*path}", "baken.css")
             .replace("{task}", "x")
             .replace("{seq}", "1")
-            .replace("{barrier}", "x");
+            .replace("{barrier}", "x")
+            .replace("{referral}", "x");
         let (status, body) = if path.starts_with("/api/v1/signals") {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
@@ -337,6 +344,7 @@ async fn organisation_boundary(app: &TestApp) {
                         ("body", "probe"),
                         ("barrier", "BAR-01"),
                         ("applied_by", "probe"),
+                        ("category", "summary"),
                     ],
                 )
                 .await

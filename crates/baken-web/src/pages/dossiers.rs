@@ -13,7 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use baken_domain::dossier::{confidentiality_code, CONFIDENTIALITY, DOSSIER_STATUSES};
+use baken_domain::dossier::{
+    confidentiality_code, CONFIDENTIALITY, DOSSIER_STATUSES, REFERRAL_CATEGORIES,
+};
 use baken_domain::signal::valid_date;
 use baken_store::{InboxFilter, SignalRecord, StoreError, BARRIER_STATUSES};
 use serde::Deserialize;
@@ -447,6 +449,22 @@ pub struct BarrierOffer {
     pub why: String,
 }
 
+/// A data category a referral may carry, with its legal ground and purpose.
+pub struct CategoryChoice {
+    pub code: String,
+    pub label: String,
+    pub ground: String,
+    pub purpose: String,
+    pub checked: bool,
+}
+
+pub struct ReferralRow {
+    pub id: String,
+    pub date: String,
+    pub partner: String,
+    pub categories: String,
+}
+
 /// A barrier applied on the dossier.
 pub struct AppliedBarrier {
     pub row: String,
@@ -481,26 +499,18 @@ pub struct DossierPage {
     pub tasks: Vec<TaskRow>,
     pub offers: Vec<BarrierOffer>,
     pub applied: Vec<AppliedBarrier>,
+    pub partners: Vec<Choice>,
+    pub categories: Vec<CategoryChoice>,
+    pub referrals: Vec<ReferralRow>,
     pub next_statuses: Vec<Choice>,
     pub readers: Vec<Choice>,
     pub today: String,
     pub error: Option<String>,
 }
 
-async fn dossier_page(
-    state: &AppState,
-    auth: &Auth,
-    id: &str,
-    error: Option<&str>,
-) -> AppResult<Response> {
-    let t = &auth.ctx.tr;
-    let v = state
-        .store
-        .dossier_view(&auth.scope, id, state.now())
-        .await?;
-    let d = &v.dossier;
+fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
     let mut things = Vec::new();
-    for s in &v.signals {
+    for s in signals {
         let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);
         for e in &draft.entities {
             let values: Vec<&str> = baken_domain::signal::entity_fields(&e.kind)
@@ -521,6 +531,22 @@ async fn dossier_page(
             }
         }
     }
+    things
+}
+
+async fn dossier_page(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    error: Option<&str>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let v = state
+        .store
+        .dossier_view(&auth.scope, id, state.now())
+        .await?;
+    let d = &v.dossier;
+    let things = things_of(&v.signals, t);
     let offers = barrier_offers(state, &v.signals, t.code());
     let applied = v
         .barriers
@@ -532,6 +558,36 @@ async fn dossier_page(
             status: t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
             outcome: b.outcome.clone(),
             statuses: options(&BARRIER_STATUSES, &b.status, t, "bstatus-", false),
+        })
+        .collect();
+    let partners = state
+        .store
+        .contacts(&auth.scope, state.now())
+        .await?
+        .into_iter()
+        .map(|c| Choice {
+            label: if c.name.is_empty() {
+                format!("{} ({}, {})", c.partner, c.region, c.country)
+            } else {
+                format!("{} — {} ({}, {})", c.partner, c.name, c.region, c.country)
+            },
+            value: c.id,
+            selected: false,
+        })
+        .collect();
+    let referrals = v
+        .referrals
+        .iter()
+        .map(|r| ReferralRow {
+            id: r.id.clone(),
+            date: date_of(r.created_at),
+            partner: format!("{} — {}", r.partner, r.contact),
+            categories: r
+                .categories
+                .iter()
+                .map(|c| t.t(&format!("refcat-{c}")))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
         .collect();
     let next_statuses = DOSSIER_STATUSES
@@ -609,6 +665,9 @@ async fn dossier_page(
                 .collect(),
             offers,
             applied,
+            partners,
+            categories: category_choices(t, &[]),
+            referrals,
             next_statuses,
             readers,
             today: state.today(),
@@ -721,6 +780,161 @@ pub async fn update_barrier(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn category_choices(t: &Tr, checked: &[String]) -> Vec<CategoryChoice> {
+    REFERRAL_CATEGORIES
+        .iter()
+        .map(|c| CategoryChoice {
+            code: c.to_string(),
+            label: t.t(&format!("refcat-{c}")),
+            ground: t.t(&format!("refcat-{c}-ground")),
+            purpose: t.t(&format!("refcat-{c}-purpose")),
+            checked: checked.iter().any(|x| x == c),
+        })
+        .collect()
+}
+
+/// Refer the dossier to a contact point with the data categories ticked (at least one).
+pub async fn refer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let categories: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "category")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match state
+        .store
+        .refer_dossier(
+            &auth.scope,
+            &id,
+            super::form_value(&fields, "contact"),
+            &categories,
+            state.now(),
+        )
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/dossiers/{id}/referrals/{r}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            dossier_page(&state, &auth, &id, Some("error-referral-categories")).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct DocumentSection {
+    pub label: String,
+    pub ground: String,
+    pub purpose: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "referral.html")]
+pub struct ReferralPage {
+    pub c: Chrome,
+    pub id: String,
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub reach: Vec<String>,
+    pub sections: Vec<DocumentSection>,
+}
+
+/// The printable referral document: only the categories chosen, each with its legal
+/// ground and purpose. Read through the dossier, so as visible and audited as it.
+pub async fn referral_document(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((id, referral)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let v = state
+        .store
+        .dossier_view(&auth.scope, &id, state.now())
+        .await?;
+    let r = v
+        .referrals
+        .iter()
+        .find(|r| r.id == referral)
+        .ok_or(AppError::NotFound)?;
+    let contact = state
+        .store
+        .contacts(&auth.scope, state.now())
+        .await?
+        .into_iter()
+        .find(|c| c.id == r.contact_id);
+    let reach = contact
+        .map(|c| {
+            [c.phone, c.email, c.address, c.hours]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let sections = r
+        .categories
+        .iter()
+        .map(|c| {
+            let lines = match c.as_str() {
+                "summary" => vec![
+                    v.dossier.title.clone(),
+                    t.t(&format!("dstatus-{}", v.dossier.status)),
+                ],
+                "observations" => v
+                    .signals
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            date_of(s.submitted_at.unwrap_or(s.created_at)),
+                            super::form_value(&s.fields, "observation")
+                        )
+                    })
+                    .collect(),
+                "entities" => things_of(&v.signals, t),
+                _ => v
+                    .barriers
+                    .iter()
+                    .map(|b| {
+                        let line = format!(
+                            "{} — {}: {}",
+                            barrier_name(&state, &b.barrier_id, t.code()),
+                            b.applied_by,
+                            t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
+                        );
+                        if b.outcome.is_empty() {
+                            line
+                        } else {
+                            format!("{line} — {}", b.outcome)
+                        }
+                    })
+                    .collect(),
+            };
+            DocumentSection {
+                label: t.t(&format!("refcat-{c}")),
+                ground: t.t(&format!("refcat-{c}-ground")),
+                purpose: t.t(&format!("refcat-{c}-purpose")),
+                lines,
+            }
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        &ReferralPage {
+            id: id.clone(),
+            date: date_of(r.created_at),
+            from: auth.org_name().to_string(),
+            to: format!("{} — {}", r.partner, r.contact),
+            reach,
+            sections,
+            c: Chrome::app(&auth, "referral-title", "/dossiers"),
+        },
+    ))
 }
 
 pub async fn show(
