@@ -7,7 +7,7 @@ use crate::context::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::state::AppState;
-use crate::views::{page, Chrome};
+use crate::views::{date_of, page, time_of, Chrome};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -19,22 +19,6 @@ use baken_domain::dossier::{
 use baken_domain::signal::valid_date;
 use baken_store::{InboxFilter, SignalRecord, StoreError, BARRIER_STATUSES};
 use serde::Deserialize;
-
-fn date_of(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
-fn time_of(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
 
 fn options(values: &[&str], selected: &str, t: &Tr, prefix: &str, any: bool) -> Vec<Choice> {
     let mut out = Vec::new();
