@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baken_indicators::{Indicator, Library};
 use baken_learn::{Action, Content, Verdict};
-use pulldown_cmark::{CowStr, Event, Parser, TextMergeStream};
+use pulldown_cmark::{CowStr, Event, Parser, Tag, TagEnd, TextMergeStream};
 
 /// The shipped learning content, loaded once.
 fn content() -> &'static Content {
@@ -110,6 +110,24 @@ pub fn render_lesson(lib: &Library, lang: &str, markdown: &str) -> String {
             Some(html) => Event::InlineHtml(CowStr::from(html)),
             None => Event::Text(t),
         },
+        // NL Design System classes on headings, paragraphs and lists.
+        Event::Start(Tag::Heading { level, .. }) => {
+            let n = level as u8;
+            Event::InlineHtml(CowStr::from(format!(
+                "<h{n} class=\"utrecht-heading-{n}\">"
+            )))
+        }
+        Event::End(TagEnd::Heading(level)) => {
+            Event::InlineHtml(CowStr::from(format!("</h{}>\n", level as u8)))
+        }
+        Event::Start(Tag::Paragraph) => {
+            Event::InlineHtml(CowStr::from("<p class=\"utrecht-paragraph\">"))
+        }
+        Event::End(TagEnd::Paragraph) => Event::InlineHtml(CowStr::from("</p>\n")),
+        Event::Start(Tag::List(None)) => {
+            Event::InlineHtml(CowStr::from("<ul class=\"utrecht-unordered-list\">\n"))
+        }
+        Event::End(TagEnd::List(false)) => Event::InlineHtml(CowStr::from("</ul>\n")),
         other => other,
     });
     let mut html = String::new();
@@ -577,6 +595,24 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[test]
+    fn lessons_carry_design_system_classes() {
+        let html = render_lesson(&lib(), "en", "# Title\n\nText.\n\n- a\n- b\n");
+        assert!(
+            html.contains("<h1 class=\"utrecht-heading-1\">Title</h1>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<p class=\"utrecht-paragraph\">Text.</p>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<ul class=\"utrecht-unordered-list\">"),
+            "{html}"
+        );
+        assert!(html.contains("<li>a</li>"), "{html}");
     }
 
     #[test]
