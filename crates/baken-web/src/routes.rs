@@ -61,7 +61,7 @@ impl RouteTable {
 
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
-    use pages::{account, admin, audit, directory, dossiers, login, signals};
+    use pages::{account, admin, audit, directory, dossiers, learn, login, signals};
     let table = RouteTable::new()
         .get("/healthz", healthz)
         .get("/static/{*path}", assets::serve)
@@ -123,6 +123,13 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
             dossiers::update_barrier,
         )
         .get("/indicators/{id}", signals::indicator_card)
+        .get("/learn", learn::index)
+        .get("/learn/modules/{id}", learn::module)
+        .post("/learn/modules/{id}/complete", learn::complete_module)
+        .get("/learn/cases/{id}", learn::case)
+        .post("/learn/cases/{id}", learn::answer_case)
+        .get("/learn/progress", learn::progress)
+        .get("/learn/progress.csv", learn::progress_csv)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/me", api::me)
         .post("/api/v1/signals", api::create_signal)

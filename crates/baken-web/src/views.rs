@@ -82,6 +82,7 @@ impl Chrome {
         add(Permission::ReadDirectory, "/directory", "nav-directory");
         add(Permission::ManageUsers, "/admin/users", "nav-users");
         add(Permission::ReadAudit, "/audit", "nav-audit");
+        add(Permission::UseApplication, "/learn", "nav-learn");
         nav.push(NavItem {
             href: "/account",
             label: t.t("nav-account"),

@@ -84,6 +84,13 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ),
     ("GET", "/inbox", Expect::NoLeak),
     ("GET", "/indicators/{id}", Expect::NotFound),
+    ("GET", "/learn", Expect::NoLeak),
+    ("GET", "/learn/modules/{id}", Expect::NotFound),
+    ("POST", "/learn/modules/{id}/complete", Expect::NotFound),
+    ("GET", "/learn/cases/{id}", Expect::NotFound),
+    ("POST", "/learn/cases/{id}", Expect::NotFound),
+    ("GET", "/learn/progress", Expect::NoLeak),
+    ("GET", "/learn/progress.csv", Expect::NoLeak),
     ("POST", "/api/v1/signals", Expect::NoLeak),
     ("GET", "/api/v1/signals/{id}", Expect::NotFound),
     ("GET", "/meld", Expect::NoLeak),
@@ -658,4 +665,51 @@ async fn first_login_with_one_time_password(app: &TestApp) {
 on_both_backends!(
     one_time_passwords_must_be_changed,
     first_login_with_one_time_password
+);
+
+async fn training_progress_is_for_coordinators_and_trainers(app: &TestApp) {
+    let (content, _) = baken_learn::embedded();
+    let case = &content.cases[0];
+    let learner = app
+        .logged_in("demo-frontline", &app.password("demo-frontline"))
+        .await;
+    let (status, _) = learner.get("/learn/modules/no-such-module").await;
+    assert_eq!(status, 404);
+    let (status, _) = learner.get("/learn/cases/no-such-case").await;
+    assert_eq!(status, 404);
+    // Without an action nothing is recorded; an unknown indicator id is ignored.
+    let path = format!("/learn/cases/{}", case.id);
+    let (status, _) = learner
+        .post_form(&path, &[("indicator", case.indicators[0].as_str())])
+        .await;
+    assert_eq!(status, 400);
+    let (status, body) = learner
+        .post_form(
+            &path,
+            &[
+                ("indicator", "<script>x</script>"),
+                ("action", case.action.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("<script>x"), "{body}");
+    // The learner has no overview.
+    for p in ["/learn/progress", "/learn/progress.csv"] {
+        let (status, _) = learner.get(p).await;
+        assert_eq!(status, 404, "{p}");
+    }
+    for who in ["demo-coordinator", "demo-trainer"] {
+        let reader = app.logged_in(who, &app.password(who)).await;
+        let (status, body) = reader.get("/learn/progress").await;
+        assert_eq!(status, 200, "{who}");
+        assert!(body.contains(case.title.get("nl")), "{who}: {body}");
+        let (status, csv) = reader.get("/learn/progress.csv").await;
+        assert_eq!(status, 200, "{who}");
+        assert!(csv.contains(&format!("\"{}\"", case.id)), "{who}: {csv}");
+    }
+}
+on_both_backends!(
+    training_progress_is_only_for_coordinators_and_trainers,
+    training_progress_is_for_coordinators_and_trainers
 );

@@ -1,0 +1,120 @@
+//! Issue 8 "Learning platform", end to end in headless Chromium: the demo frontline
+//! worker opens the desk module, goes on to its practice case, ticks the expected
+//! indicators but one, and sees that one marked missed with its explanation; completes
+//! the module; the demo coordinator then sees the completion in the training progress.
+//! axe-core checks every page; screenshots at 360 and 1280 px go to target/screenshots/.
+
+mod common;
+
+use common::browser::Browser;
+use common::TestApp;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frontline_worker_learns_and_the_coordinator_sees_the_progress() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
+    let (content, problems) = baken_learn::embedded();
+    assert!(problems.is_empty(), "{problems:?}");
+    let module = content.module("desk").expect("the desk module");
+    let case = content.case(&module.case).expect("the desk module's case");
+    assert!(case.indicators.len() >= 2, "a case with something to miss");
+    let lib = baken_indicators::embedded().unwrap();
+
+    // The learning page: modules and practice cases, nothing completed yet.
+    browser.login(&app, "demo-frontline").await;
+    browser.open(&app.base, "/learn").await;
+    let modules = browser.text("#learn-modules").await;
+    assert!(modules.contains(module.title.get("nl")), "{modules}");
+    assert!(browser
+        .text("#module-desk")
+        .await
+        .contains("Nog niet afgerond"));
+    assert!(browser
+        .text("#learn-cases")
+        .await
+        .contains(case.title.get("nl")));
+    browser.assert_accessible("learning").await;
+    browser.screenshots("learn-1-index").await;
+
+    // The lesson: rendered, indicator references as links to their cards.
+    browser.click_and_load("#module-desk a").await;
+    let lesson = browser.wait_for_text("#lesson", "").await;
+    assert!(!lesson.contains("[["), "references are replaced: {lesson}");
+    let first = lib.indicator(&case.indicators[0]).unwrap();
+    let card_links = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#lesson a[href^='/indicators/']"))
+        .await
+        .unwrap();
+    assert!(!card_links.is_empty(), "indicator cards are linked");
+    browser.assert_accessible("lesson").await;
+    browser.screenshots("learn-2-lesson").await;
+
+    // The practice case: tick the expected indicators but the last, choose the action.
+    browser.click_and_load("#module-case").await;
+    browser.wait_for_text("#scenario", "").await;
+    browser.assert_accessible("practice case").await;
+    browser.screenshots("learn-3-case").await;
+    let (missed, ticked) = case.indicators.split_last().unwrap();
+    for id in ticked {
+        browser.click(&format!("label[for='ind-{id}']")).await;
+    }
+    browser
+        .click(&format!("label[for='action-{}']", case.action.as_str()))
+        .await;
+    browser.click_and_load("#case-submit").await;
+
+    // The result: the left-out indicator is missed, with what to look for.
+    let missed_ind = lib.indicator(missed).unwrap();
+    let row = browser
+        .wait_for_text(&format!("#result-{missed}"), "Gemist")
+        .await;
+    assert!(row.contains(missed_ind.label.get("nl")), "{row}");
+    assert!(row.contains(missed_ind.look_for.get("nl")), "{row}");
+    let agreed = browser.text(&format!("#result-{}", first.id)).await;
+    assert!(agreed.contains("Overeen"), "{agreed}");
+    assert!(browser
+        .text("#result-action")
+        .await
+        .contains("U koos de verwachte actie"));
+    let score = browser.text("#score").await;
+    assert!(!score.contains("100%"), "one indicator missed: {score}");
+    browser.assert_accessible("result").await;
+    browser.screenshots("learn-4-result").await;
+
+    // Complete the module: back on /learn, marked completed, the case too.
+    browser.open(&app.base, "/learn/modules/desk").await;
+    browser.click_and_load("#module-complete").await;
+    browser.wait_for_text("#module-desk", "Afgerond").await;
+    assert!(browser
+        .text(&format!("#case-{}", case.id))
+        .await
+        .contains("Afgerond"));
+    // A frontline worker has no progress overview.
+    browser.open(&app.base, "/learn/progress").await;
+    browser.wait_for_text("h1", "").await;
+    assert!(browser
+        .client
+        .find(fantoccini::Locator::Id("progress"))
+        .await
+        .is_err());
+
+    // The coordinator sees who completed what.
+    let learner = app
+        .store
+        .user_by_username("demo-frontline")
+        .await
+        .unwrap()
+        .display_name;
+    browser.login(&app, "demo-coordinator").await;
+    browser.open(&app.base, "/learn").await;
+    browser.click_and_load("#learn-progress-link").await;
+    let progress = browser.wait_for_text("#progress", &learner).await;
+    assert!(progress.contains(module.title.get("nl")), "{progress}");
+    assert!(progress.contains(case.title.get("nl")), "{progress}");
+    browser.assert_accessible("training progress").await;
+    browser.screenshots("learn-5-progress").await;
+    browser.close().await;
+}
