@@ -1,5 +1,6 @@
 //! Issue 8 "Learning platform", end to end in headless Chromium: the demo frontline
-//! worker opens the desk module, goes on to its practice case, ticks the expected
+//! worker follows "learn more" from the intake form to an indicator card, opens the desk
+//! module, goes on to its practice case, ticks the expected
 //! indicators but one, and sees that one marked missed with its explanation; completes
 //! the module; the demo coordinator then sees the completion in the training progress.
 //! axe-core checks every page; screenshots at 360 and 1280 px go to target/screenshots/.
@@ -22,8 +23,28 @@ async fn frontline_worker_learns_and_the_coordinator_sees_the_progress() {
     assert!(case.indicators.len() >= 2, "a case with something to miss");
     let lib = baken_indicators::embedded().unwrap();
 
-    // The learning page: modules and practice cases, nothing completed yet.
     browser.login(&app, "demo-frontline").await;
+
+    // From the intake form's "learn more" link to the indicator's card.
+    browser.open(&app.base, "/signals/new").await;
+    browser.click("#context-registration_desk").await;
+    browser
+        .click_and_load("form[action='/signals/new'] button[type='submit']")
+        .await;
+    let href = browser
+        .attr("fieldset.baken-indicator a[href^='/indicators/']", "href")
+        .await
+        .expect("a learn-more link on the intake form");
+    let indicator = href.rsplit('/').next().unwrap().to_string();
+    browser.open(&app.base, &href).await;
+    assert_eq!(
+        browser.text("h1").await,
+        lib.indicator(&indicator).unwrap().label.get("nl")
+    );
+    browser.assert_accessible("indicator card").await;
+    browser.screenshots("learn-0-card-from-intake").await;
+
+    // The learning page: modules and practice cases, nothing completed yet.
     browser.open(&app.base, "/learn").await;
     let modules = browser.text("#learn-modules").await;
     assert!(modules.contains(module.title.get("nl")), "{modules}");
