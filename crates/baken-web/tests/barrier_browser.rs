@@ -7,7 +7,6 @@
 
 mod common;
 
-use baken_store::Scope;
 use common::browser::Browser;
 use common::{TestApp, T0};
 use fantoccini::Locator;
@@ -19,19 +18,9 @@ async fn coordinator_applies_a_barrier_and_uses_the_directory() {
     };
     let c = &browser.client;
     let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
-    let coordinator = app
-        .store
-        .user_by_username("demo-coordinator")
-        .await
-        .unwrap();
-    let org = app.store.memberships(&coordinator.id).await.unwrap()[0]
-        .org_id
-        .clone();
-    let scope = Scope {
-        user_id: coordinator.id.clone(),
-        org_id: org,
-        roles: vec![baken_domain::Role::Coordinator],
-    };
+    let scope = app
+        .demo_scope("demo-coordinator", baken_domain::Role::Coordinator)
+        .await;
     // A signal with indicators that point to the Bibob screening (BAR-01) and more.
     let fields = vec![
         (
@@ -43,24 +32,8 @@ async fn coordinator_applies_a_barrier_and_uses_the_directory() {
         ("answer.WRK-07".to_string(), "yes".to_string()),
     ];
     let signal = app
-        .store
-        .create_submitted_signal(
-            &scope,
-            &baken_store::Submission {
-                fields: &fields,
-                context: "business_inspection",
-                urgency: "normal",
-                acute: false,
-                reading_json: "{}",
-                highest_level: "weak",
-                library_version: "v",
-                library_hash: "h",
-                identifiers: &[],
-            },
-            T0,
-        )
-        .await
-        .unwrap();
+        .submitted_signal(&scope, "business_inspection", &fields)
+        .await;
     let dossier = app
         .store
         .create_dossier(

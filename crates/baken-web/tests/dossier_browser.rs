@@ -5,9 +5,8 @@
 
 mod common;
 
-use baken_store::Scope;
 use common::browser::Browser;
-use common::{TestApp, T0};
+use common::TestApp;
 use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,38 +15,16 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
         return;
     };
     let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
-    let clerk = app.store.user_by_username("demo-frontline").await.unwrap();
-    let org = app.store.memberships(&clerk.id).await.unwrap()[0]
-        .org_id
-        .clone();
-    let scope = Scope {
-        user_id: clerk.id.clone(),
-        org_id: org,
-        roles: vec![baken_domain::Role::Frontline],
-    };
+    let scope = app
+        .demo_scope("demo-frontline", baken_domain::Role::Frontline)
+        .await;
     for place in ["Kerkstraat 12", "Kerkstraat 14"] {
         let fields = vec![(
             "observation".to_string(),
             format!("Veel mensen ingeschreven op {place}"),
         )];
-        app.store
-            .create_submitted_signal(
-                &scope,
-                &baken_store::Submission {
-                    fields: &fields,
-                    context: "registration_desk",
-                    urgency: "normal",
-                    acute: false,
-                    reading_json: "{}",
-                    highest_level: "weak",
-                    library_version: "v",
-                    library_hash: "h",
-                    identifiers: &[],
-                },
-                T0,
-            )
-            .await
-            .unwrap();
+        app.submitted_signal(&scope, "registration_desk", &fields)
+            .await;
     }
 
     let c = &browser.client;

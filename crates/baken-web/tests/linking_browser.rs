@@ -68,15 +68,9 @@ async fn the_second_signal_shows_the_first_and_the_analyst_confirms() {
         return;
     };
     let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
-    let clerk = app.store.user_by_username("demo-frontline").await.unwrap();
-    let org = app.store.memberships(&clerk.id).await.unwrap()[0]
-        .org_id
-        .clone();
-    let scope = Scope {
-        user_id: clerk.id.clone(),
-        org_id: org,
-        roles: vec![baken_domain::Role::Frontline],
-    };
+    let scope = app
+        .demo_scope("demo-frontline", baken_domain::Role::Frontline)
+        .await;
     let first = submit(
         &app,
         &scope,

@@ -1,23 +1,9 @@
 //! `baken indicators …` and `baken assess …` end to end, through the real binary.
 
+mod repo;
+
+use repo::{baken, root, text};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn baken(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baken"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run baken")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn tmp_file(name: &str, content: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("baken-indicators-cli-{}", std::process::id()));

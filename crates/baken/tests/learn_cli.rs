@@ -1,23 +1,9 @@
 //! `baken learn check` end to end, through the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod repo;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn baken(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baken"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run baken")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use repo::{baken, root, text};
+use std::path::Path;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");

@@ -53,6 +53,47 @@ impl TestApp {
         }
     }
 
+    /// The scope a demo user acts in: their first organisation, with `role`.
+    pub async fn demo_scope(&self, username: &str, role: baken_domain::Role) -> baken_store::Scope {
+        let user = self.store.user_by_username(username).await.unwrap();
+        let org_id = self.store.memberships(&user.id).await.unwrap()[0]
+            .org_id
+            .clone();
+        baken_store::Scope {
+            user_id: user.id,
+            org_id,
+            roles: vec![role],
+        }
+    }
+
+    /// A submitted signal with these form fields, straight through the store (the intake
+    /// form itself is covered by `intake_browser.rs`).
+    pub async fn submitted_signal(
+        &self,
+        scope: &baken_store::Scope,
+        context: &str,
+        fields: &[(String, String)],
+    ) -> String {
+        self.store
+            .create_submitted_signal(
+                scope,
+                &baken_store::Submission {
+                    fields,
+                    context,
+                    urgency: "normal",
+                    acute: false,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &[],
+                },
+                T0,
+            )
+            .await
+            .unwrap()
+    }
+
     pub fn password(&self, username: &str) -> String {
         self.demo
             .iter()
