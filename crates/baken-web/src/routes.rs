@@ -132,6 +132,7 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .get("/learn/progress.csv", learn::progress_csv)
         // Learning platform, part two: result by GET, certificate, knowledge sharing.
         .get("/learn/cases/{id}/result", learn::case_result)
+        .get("/learn/modules/{id}/certificate.pdf", learn::certificate)
         .get("/learn/share", learn_share::index)
         .post("/learn/share", learn_share::create)
         .get("/learn/share/{id}", learn_share::show)

@@ -247,3 +247,57 @@ on_both_backends!(
     sharing_holds_back_personal_data_and_stays_in_the_region,
     sharing_is_moderated_and_regional
 );
+
+async fn certificate_for_a_completed_module(app: &TestApp) {
+    let (content, _) = baken_learn::embedded();
+    let module = content.module("desk").unwrap();
+    let other = content.module("inspection").unwrap();
+    let learner = app
+        .logged_in("demo-frontline", &app.password("demo-frontline"))
+        .await;
+    let path = format!("/learn/modules/{}/certificate.pdf", module.id);
+    // Not completed: nothing to certify.
+    assert_eq!(learner.get_raw(&path).await.status().as_u16(), 404);
+    let (_, page) = learner.get("/learn").await;
+    assert!(!page.contains(&format!("id=\"certificate-{}\"", module.id)));
+
+    let (status, _) = learner
+        .post_form(&format!("/learn/modules/{}/complete", module.id), &[])
+        .await;
+    assert_eq!(status, 200);
+    let (_, page) = learner.get("/learn").await;
+    assert!(page.contains(&format!("href=\"{path}\"")), "{page}");
+    let r = learner.get_raw(&path).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Some(text) = common::pdf::pdf_text(&pdf) {
+        let name = app
+            .store
+            .user_by_username("demo-frontline")
+            .await
+            .unwrap()
+            .display_name;
+        for expected in [
+            "Certificaat",
+            name.as_str(),
+            module.title.get("nl"),
+            baken_store::seed::DEMO_MUNICIPALITY,
+            "Afgerond op",
+        ] {
+            assert!(text.contains(expected), "{expected:?} in {text}");
+        }
+    }
+    // Another module, and another colleague, still have none.
+    let other_path = format!("/learn/modules/{}/certificate.pdf", other.id);
+    assert_eq!(learner.get_raw(&other_path).await.status().as_u16(), 404);
+    let colleague = app
+        .logged_in("demo-trainer", &app.password("demo-trainer"))
+        .await;
+    assert_eq!(colleague.get_raw(&path).await.status().as_u16(), 404);
+}
+on_both_backends!(
+    a_certificate_only_for_a_completed_module,
+    certificate_for_a_completed_module
+);

@@ -248,6 +248,49 @@ pub async fn complete_module(
     Ok(Redirect::to("/learn").into_response())
 }
 
+/// `/learn/modules/{id}/certificate.pdf`: proof that the caller completed the module
+/// (name, module, date of the first completion, organisation). `NotFound` until then.
+pub async fn certificate(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let lang = t.code();
+    let m = content().module(&id).ok_or(AppError::NotFound)?;
+    let mine = state.store.my_learning(&auth.scope).await?;
+    // Newest first: the last match is the first completion.
+    let done = mine
+        .iter()
+        .rfind(|r| r.kind == "module" && r.item_id == m.id)
+        .ok_or(AppError::NotFound)?;
+    let org = state
+        .store
+        .org_in_scope(&auth.scope, &auth.scope.org_id)
+        .await?;
+    let pdf = crate::pdf::PdfDocument::new(&t.t("learn-certificate-title"))
+        .language(lang)
+        .heading(&done.learner)
+        .paragraph(&t.t("learn-certificate-text"))
+        .field(&t.t("learn-certificate-module"), m.title.get(lang))
+        .field(&t.t("learn-certificate-learner"), &done.learner)
+        .field(&t.t("learn-certificate-date"), &done.completed_on)
+        .field(&t.t("learn-certificate-org"), &org.name)
+        .finish();
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"certificate-{}.pdf\"", m.id),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 pub struct Tick {
     pub id: String,
     pub label: String,
