@@ -124,7 +124,7 @@ async fn sharing_is_moderated_and_regional(app: &TestApp) {
     )
     .await;
     assert_eq!((status, landed.as_str()), (422, "/learn/share"), "{body}");
-    let warnings = common::between(&body, "id=\"privacy-warnings\"", "</div>");
+    let warnings = common::between(&body, "id=\"privacy-warnings\"", "</div></div>");
     for expected in [
         "Tekst: een BSN",
         "111222333",
