@@ -16,6 +16,7 @@ mod reports;
 mod scope;
 pub mod seed;
 mod sessions;
+mod sharing;
 mod signals;
 pub mod testkit;
 
@@ -37,6 +38,7 @@ pub use reports::{
 };
 pub use scope::Scope;
 pub use sessions::Session;
+pub use sharing::{NewPost, Post, POST_KINDS};
 pub use signals::{ApiToken, InboxFilter, SignalRecord, Submission, SIGNAL_STATUSES};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

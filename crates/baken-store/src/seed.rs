@@ -101,6 +101,10 @@ pub async fn seed_demo(store: &Store, now: i64) -> Result<Vec<Credentials>> {
     )
     .await?;
     let partner = org_named(store, DEMO_PARTNER, OrgKind::Police, Country::NL, now).await?;
+    // The demo municipality and partner belong to the demo regional centre's region.
+    for org in [&municipality, &partner] {
+        store.set_org_region(&org.id, &centre.id).await?;
+    }
     let mut out = Vec::new();
     for role in Role::ALL {
         let org = match role {

@@ -5,7 +5,8 @@ use baken_domain::audit::ChainBreak;
 use baken_domain::{Country, OrgKind, Role};
 use baken_store::testkit::TestDb;
 use baken_store::{
-    hash_password, AuditEntry, AuditQuery, NewUser, Scope, Store, StoreError, VerifyOutcome,
+    hash_password, AuditEntry, AuditQuery, NewPost, NewUser, Scope, Store, StoreError,
+    VerifyOutcome,
 };
 
 const NOW: i64 = 1_790_000_000;
@@ -1179,5 +1180,207 @@ async fn learning_on_postgres() {
         return;
     };
     learning_story(&db.store).await;
+    db.cleanup().await;
+}
+
+/// The knowledge-sharing space: organisation and region visibility, answers follow their
+/// question, bulletins from regional centres only, creation audited (with overrides).
+async fn sharing_story(store: &Store) {
+    let org = |name: &'static str, kind| async move {
+        store
+            .create_org(name, kind, Country::NL, NOW)
+            .await
+            .unwrap()
+    };
+    let centre = org("RIEC Noord", OrgKind::RegionalCentre).await;
+    let other_centre = org("RIEC Zuid", OrgKind::RegionalCentre).await;
+    let a = org("Gemeente Noord-A", OrgKind::Municipality).await;
+    let p = org("Politie Noord", OrgKind::Police).await;
+    let x = org("Gemeente Zuid-X", OrgKind::Municipality).await;
+    let z = org("Gemeente Zonder Regio", OrgKind::Municipality).await;
+    store.set_org_region(&a.id, &centre.id).await.unwrap();
+    store.set_org_region(&p.id, &centre.id).await.unwrap();
+    store.set_org_region(&x.id, &other_centre.id).await.unwrap();
+    // Only a regional centre is a region, and a centre belongs to no other region.
+    for (member, of) in [(&z, &a), (&centre, &other_centre)] {
+        assert!(matches!(
+            store.set_org_region(&member.id, &of.id).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    assert_eq!(
+        store.org_region(&centre.id).await.unwrap(),
+        Some(centre.id.clone())
+    );
+    assert_eq!(
+        store.org_region(&a.id).await.unwrap(),
+        Some(centre.id.clone())
+    );
+    assert_eq!(store.org_region(&z.id).await.unwrap(), None);
+
+    let scopes = users(
+        store,
+        &[
+            ("s-clerk", &a, Role::Frontline),
+            ("s-trainer", &a, Role::Trainer),
+            ("s-police", &p, Role::Frontline),
+            ("s-centre", &centre, Role::RegionalAnalyst),
+            ("s-zuid", &x, Role::Frontline),
+            ("s-alone", &z, Role::Frontline),
+            ("s-officer", &a, Role::PrivacyOfficer),
+        ],
+    )
+    .await;
+    let [clerk, trainer, police, analyst, south, alone, officer] =
+        <[Scope; 7]>::try_from(scopes).unwrap();
+    let post = |kind, to_region, parent_id, privacy_override| NewPost {
+        kind,
+        to_region,
+        parent_id,
+        title: "Titel",
+        body: "Een geanonimiseerd verhaal.",
+        link: "",
+        privacy_override,
+    };
+    let sees = |scope: &Scope, id: &str| {
+        let (scope, id) = (scope.clone(), id.to_string());
+        async move { store.shared_post(&scope, &id).await.is_ok() }
+    };
+
+    // For the organisation only: colleagues, nobody else in the region.
+    let own = store
+        .create_post(&clerk, &post("experience", false, None, false), NOW)
+        .await
+        .unwrap();
+    assert!(sees(&trainer, &own).await);
+    assert!(!sees(&police, &own).await);
+    assert!(!sees(&analyst, &own).await);
+
+    // For the region: the centre and its organisations, not another region's.
+    let question = store
+        .create_post(&clerk, &post("question", true, None, true), NOW + 1)
+        .await
+        .unwrap();
+    for s in [&trainer, &police, &analyst] {
+        assert!(sees(s, &question).await);
+    }
+    for s in [&south, &alone] {
+        assert!(!sees(s, &question).await);
+        assert!(store.shared_posts(s).await.unwrap().is_empty());
+    }
+
+    // Answers go to a readable question and reach its readers; the trainer is marked.
+    store
+        .create_post(
+            &trainer,
+            &post("answer", false, Some(&question), false),
+            NOW + 2,
+        )
+        .await
+        .unwrap();
+    store
+        .create_post(
+            &police,
+            &post("answer", false, Some(&question), false),
+            NOW + 3,
+        )
+        .await
+        .unwrap();
+    for refused in [
+        store
+            .create_post(&south, &post("answer", false, Some(&question), false), NOW)
+            .await,
+        store
+            .create_post(&police, &post("answer", false, Some(&own), false), NOW)
+            .await,
+        store
+            .create_post(&trainer, &post("answer", false, Some(&own), false), NOW)
+            .await,
+        store
+            .create_post(&clerk, &post("answer", false, None, false), NOW)
+            .await,
+        store
+            .create_post(&clerk, &post("gossip", false, None, false), NOW)
+            .await,
+        store
+            .create_post(
+                &clerk,
+                &post("experience", false, Some(&question), false),
+                NOW,
+            )
+            .await,
+        store
+            .create_post(&clerk, &post("bulletin", true, None, false), NOW)
+            .await,
+    ] {
+        assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    }
+    let (q, answers) = store.shared_post(&analyst, &question).await.unwrap();
+    assert!(q.privacy_override);
+    assert_eq!(q.region_id.as_deref(), Some(centre.id.as_str()));
+    assert_eq!(answers.len(), 2);
+    assert!(answers[0].author_is_trainer && answers[0].author == "s-trainer");
+    assert!(!answers[1].author_is_trainer);
+    assert!(answers.iter().all(|a| a.region_id == q.region_id));
+    let listed = store.shared_posts(&police).await.unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "answers are not listed on their own: {listed:?}"
+    );
+
+    // Trend bulletins: regional centres only, always to the region.
+    let bulletin = store
+        .create_post(&analyst, &post("bulletin", false, None, false), NOW + 4)
+        .await
+        .unwrap();
+    assert!(sees(&clerk, &bulletin).await && sees(&police, &bulletin).await);
+    assert!(!sees(&south, &bulletin).await);
+    let newest = store.shared_posts(&clerk).await.unwrap();
+    assert_eq!(newest[0].id, bulletin);
+    assert_eq!(newest.len(), 3);
+
+    // Without a region, "to the region" stays in the organisation.
+    let lonely = store
+        .create_post(&alone, &post("instrument", true, None, false), NOW)
+        .await
+        .unwrap();
+    let (l, _) = store.shared_post(&alone, &lonely).await.unwrap();
+    assert_eq!(l.region_id, None);
+
+    // Creation is audited, an override with it.
+    let records = store
+        .audit_records(
+            &officer,
+            &AuditQuery::ByUser(clerk.user_id.clone()),
+            50,
+            NOW,
+        )
+        .await
+        .unwrap();
+    let created: Vec<_> = records
+        .iter()
+        .filter(|r| r.object_type == "learning_post")
+        .collect();
+    assert_eq!(created.len(), 2, "{records:?}");
+    assert!(created
+        .iter()
+        .any(|r| r.object_id.as_deref() == Some(question.as_str())
+            && r.purpose.contains("overridden")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharing_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    sharing_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sharing_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    sharing_story(&db.store).await;
     db.cleanup().await;
 }

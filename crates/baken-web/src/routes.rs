@@ -61,7 +61,7 @@ impl RouteTable {
 
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
-    use pages::{account, admin, audit, directory, dossiers, learn, login, signals};
+    use pages::{account, admin, audit, directory, dossiers, learn, learn_share, login, signals};
     let table = RouteTable::new()
         .get("/healthz", healthz)
         .get("/static/{*path}", assets::serve)
@@ -130,6 +130,13 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/learn/cases/{id}", learn::answer_case)
         .get("/learn/progress", learn::progress)
         .get("/learn/progress.csv", learn::progress_csv)
+        // Learning platform, part two: result by GET, certificate, knowledge sharing.
+        .get("/learn/cases/{id}/result", learn::case_result)
+        .get("/learn/modules/{id}/certificate.pdf", learn::certificate)
+        .get("/learn/share", learn_share::index)
+        .post("/learn/share", learn_share::create)
+        .get("/learn/share/{id}", learn_share::show)
+        .post("/learn/share/{id}/answers", learn_share::answer)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/me", api::me)
         .post("/api/v1/signals", api::create_signal)

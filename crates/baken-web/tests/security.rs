@@ -91,6 +91,16 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/learn/cases/{id}", Expect::NotFound),
     ("GET", "/learn/progress", Expect::NoLeak),
     ("GET", "/learn/progress.csv", Expect::NoLeak),
+    ("GET", "/learn/cases/{id}/result", Expect::NotFound),
+    (
+        "GET",
+        "/learn/modules/{id}/certificate.pdf",
+        Expect::NotFound,
+    ),
+    ("GET", "/learn/share", Expect::NoLeak),
+    ("POST", "/learn/share", Expect::NoLeak),
+    ("GET", "/learn/share/{id}", Expect::NotFound),
+    ("POST", "/learn/share/{id}/answers", Expect::NotFound),
     ("POST", "/api/v1/signals", Expect::NoLeak),
     ("GET", "/api/v1/signals/{id}", Expect::NotFound),
     ("GET", "/meld", Expect::NoLeak),
@@ -236,6 +246,24 @@ async fn organisation_boundary(app: &TestApp) {
         .replace_contacts(&b.id, std::slice::from_ref(&contact_b), T0)
         .await
         .unwrap();
+    // B's post in the knowledge-sharing space (B belongs to no region of A).
+    let post_b = app
+        .store
+        .create_post(
+            &scope_b,
+            &baken_store::NewPost {
+                kind: "question",
+                to_region: true,
+                parent_id: None,
+                title: "Geheime vraag van B",
+                body: "Geheime ervaring van B",
+                link: "",
+                privacy_override: false,
+            },
+            T0,
+        )
+        .await
+        .unwrap();
     let client = app.logged_in("matrix-a", "matrix-a-password").await;
     // A's API token with every scope, for the /api/ rows.
     let (_, page) = client
@@ -263,6 +291,9 @@ async fn organisation_boundary(app: &TestApp) {
         "Geheime melding van B",
         report_b.as_str(),
         "Geheime partner van B",
+        "Geheime vraag van B",
+        "Geheime ervaring van B",
+        post_b.as_str(),
     ];
 
     let missing: Vec<String> = app
@@ -294,6 +325,8 @@ async fn organisation_boundary(app: &TestApp) {
             &dossier_b
         } else if route.path.starts_with("/reports/") {
             &report_b
+        } else if route.path.starts_with("/learn/share/") {
+            &post_b
         } else {
             &user_b.id
         };

@@ -248,6 +248,49 @@ pub async fn complete_module(
     Ok(Redirect::to("/learn").into_response())
 }
 
+/// `/learn/modules/{id}/certificate.pdf`: proof that the caller completed the module
+/// (name, module, date of the first completion, organisation). `NotFound` until then.
+pub async fn certificate(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let lang = t.code();
+    let m = content().module(&id).ok_or(AppError::NotFound)?;
+    let mine = state.store.my_learning(&auth.scope).await?;
+    // Newest first: the last match is the first completion.
+    let done = mine
+        .iter()
+        .rfind(|r| r.kind == "module" && r.item_id == m.id)
+        .ok_or(AppError::NotFound)?;
+    let org = state
+        .store
+        .org_in_scope(&auth.scope, &auth.scope.org_id)
+        .await?;
+    let pdf = crate::pdf::PdfDocument::new(&t.t("learn-certificate-title"))
+        .language(lang)
+        .heading(&done.learner)
+        .paragraph(&t.t("learn-certificate-text"))
+        .field(&t.t("learn-certificate-module"), m.title.get(lang))
+        .field(&t.t("learn-certificate-learner"), &done.learner)
+        .field(&t.t("learn-certificate-date"), &done.completed_on)
+        .field(&t.t("learn-certificate-org"), &org.name)
+        .finish();
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"certificate-{}.pdf\"", m.id),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 pub struct Tick {
     pub id: String,
     pub label: String,
@@ -367,15 +410,40 @@ pub struct ResultPage {
     pub action_agreed: bool,
 }
 
-/// `POST /learn/cases/{id}`: compare the learner's answer, record it, show the result.
+/// A recorded answer: "action|indicator,indicator".
+fn encode_answer(action: Action, ticked: &[String]) -> String {
+    format!("{}|{}", action.as_str(), ticked.join(","))
+}
+
+fn decode_answer(answer: &str) -> Option<(Action, Vec<String>)> {
+    let (action, ticked) = answer.split_once('|')?;
+    let ticked = ticked
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some((Action::parse(action)?, ticked))
+}
+
+fn compare_answer(
+    lib: &Library,
+    case: &baken_learn::Case,
+    ticked: &[String],
+    action: Action,
+    lang: &str,
+) -> AppResult<baken_learn::Comparison> {
+    baken_learn::compare(lib, case, ticked, action, lang)
+        .map_err(|e| AppError::Internal(format!("compare: {e:?}")))
+}
+
+/// `POST /learn/cases/{id}`: compare the learner's answer, record it, and send the
+/// browser on to the result page (post/redirect/get: a reload records nothing twice).
 pub async fn answer_case(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let t = &auth.ctx.tr;
-    let lang = t.code();
     let k = content().case(&id).ok_or(AppError::NotFound)?;
     let lib = &state.library;
     let ticked: Vec<String> = fields
@@ -385,20 +453,36 @@ pub async fn answer_case(
         .collect();
     let action = Action::parse(super::form_value(&fields, "action"))
         .ok_or(AppError::BadRequest("error-bad-form"))?;
-    let cmp = baken_learn::compare(lib, k, &ticked, action, lang)
-        .map_err(|e| AppError::Internal(format!("compare: {e:?}")))?;
+    let cmp = compare_answer(lib, k, &ticked, action, auth.ctx.tr.code())?;
     let now = state.now();
     state
         .store
-        .record_learning(
+        .record_case_attempt(
             &auth.scope,
-            "case",
             &k.id,
             &date_of(now),
             i64::from(cmp.score),
+            &encode_answer(action, &ticked),
             now,
         )
         .await?;
+    Ok(Redirect::to(&format!("/learn/cases/{}/result", k.id)).into_response())
+}
+
+/// `/learn/cases/{id}/result`: the caller's latest answer to the case, compared with
+/// the expected one, every difference explained. `NotFound` before a first answer.
+pub async fn case_result(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
+    let lang = t.code();
+    let k = content().case(&id).ok_or(AppError::NotFound)?;
+    let lib = &state.library;
+    let attempt = state.store.latest_case_attempt(&auth.scope, &k.id).await?;
+    let (action, ticked) = decode_answer(&attempt.answer).ok_or(AppError::NotFound)?;
+    let cmp = compare_answer(lib, k, &ticked, action, lang)?;
     let phenomena = |ids: &[String]| {
         ids.iter()
             .map(|p| {

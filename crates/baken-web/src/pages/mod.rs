@@ -6,6 +6,7 @@ pub mod audit;
 pub mod directory;
 pub mod dossiers;
 pub mod learn;
+pub mod learn_share;
 pub mod login;
 pub mod signals;
 
