@@ -266,6 +266,21 @@ impl Store {
         Ok(())
     }
 
+    /// Accept a TOTP code's time step for `user_id` once: true when `step` is later than
+    /// any step accepted before (and is now recorded), false for a replay. One conditional
+    /// UPDATE, so two requests racing with the same code cannot both win.
+    pub async fn claim_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        let claimed = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
     pub async fn set_user_lang(&self, user_id: &str, lang: &str) -> Result<()> {
         sqlx::query("UPDATE users SET lang = $1 WHERE id = $2")
             .bind(lang)

@@ -13,19 +13,26 @@ pub fn new_secret() -> String {
     Secret::Raw(bytes.to_vec()).to_encoded().to_string()
 }
 
+const STEP_SECONDS: i64 = 30;
+
 fn totp(secret_b32: &str) -> Option<TOTP> {
     let bytes = Secret::Encoded(secret_b32.to_string()).to_bytes().ok()?;
-    // One step of skew either way: phone clocks drift.
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes).ok()
+    TOTP::new(Algorithm::SHA1, 6, 0, STEP_SECONDS as u64, bytes).ok()
 }
 
-/// Check a typed code (spaces ignored) at unix time `now`.
-pub fn verify(secret_b32: &str, code: &str, now: i64) -> bool {
+/// The time step (unix time / 30) whose code was typed (spaces ignored), looking one step
+/// either side of `now` because phone clocks drift; `None` when it matches none. The
+/// caller must still claim the step once (`Store::claim_totp_step`) so a code cannot be
+/// replayed within its window.
+pub fn matching_step(secret_b32: &str, code: &str, now: i64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || now < 0 {
-        return false;
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || now < STEP_SECONDS {
+        return None;
     }
-    totp(secret_b32).is_some_and(|t| t.check(&code, now as u64))
+    let totp = totp(secret_b32)?;
+    let step = now / STEP_SECONDS;
+    // `check` compares in constant time.
+    (step - 1..=step + 1).find(|s| totp.check(&code, (s * STEP_SECONDS) as u64))
 }
 
 /// The current code, for tests and the CLI's demo helper.
@@ -64,11 +71,25 @@ mod tests {
         let s = new_secret();
         let now = 1_790_000_000;
         let code = code_at(&s, now).unwrap();
-        assert!(verify(&s, &code, now));
-        assert!(verify(&s, &format!("{} {}", &code[..3], &code[3..]), now));
-        assert!(!verify(&s, &code, now + 300), "expired");
-        assert!(!verify(&s, "12345", now));
-        assert!(!verify(&s, "abcdef", now));
+        let step = now / 30;
+        assert_eq!(matching_step(&s, &code, now), Some(step));
+        assert_eq!(
+            matching_step(&s, &format!("{} {}", &code[..3], &code[3..]), now),
+            Some(step)
+        );
+        assert_eq!(
+            matching_step(&s, &code, now + 30),
+            Some(step),
+            "a drifting phone"
+        );
+        assert_eq!(
+            matching_step(&s, &code, now - 30),
+            Some(step),
+            "a phone ahead"
+        );
+        assert_eq!(matching_step(&s, &code, now + 300), None, "expired");
+        assert_eq!(matching_step(&s, "12345", now), None);
+        assert_eq!(matching_step(&s, "abcdef", now), None);
     }
 
     #[test]

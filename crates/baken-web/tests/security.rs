@@ -568,6 +568,45 @@ async fn log_out_everywhere(app: &TestApp) {
 }
 on_both_backends!(log_out_everywhere_ends_every_session, log_out_everywhere);
 
+/// A second-factor code works once: typed again within its 90-second window (by someone
+/// who saw it, or from a proxy log) it is refused; the next code is accepted.
+async fn totp_codes_work_once(app: &TestApp) {
+    let pw = app.password("demo-analyst");
+    app.logged_in("demo-analyst", &pw).await;
+    let secret = app
+        .store
+        .user_by_username("demo-analyst")
+        .await
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    let second_factor = |code: String| {
+        let (c, pw) = (app.client(), pw.clone());
+        async move {
+            let page = c.login("demo-analyst", &pw).await;
+            assert!(page.contains("action=\"/login/second-factor\""));
+            c.post_form("/login/second-factor", &[("code", &code)])
+                .await
+        }
+    };
+    app.clock.advance(30);
+    let code =
+        baken_web::totp::code_at(&secret, baken_web::Clock::now(app.clock.as_ref())).unwrap();
+    let (status, body) = second_factor(code.clone()).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("id=\"welcome\""));
+    let (status, body) = second_factor(code.clone()).await;
+    assert_eq!(status, 401, "the same code again is refused");
+    assert!(!body.contains("id=\"welcome\""));
+    // Still refused a step later, while the code is within the clock-drift window.
+    app.clock.advance(30);
+    assert_eq!(second_factor(code).await.0, 401);
+    let next =
+        baken_web::totp::code_at(&secret, baken_web::Clock::now(app.clock.as_ref())).unwrap();
+    assert_eq!(second_factor(next).await.0, 200);
+}
+on_both_backends!(a_totp_code_works_once, totp_codes_work_once);
+
 async fn unknown_language(app: &TestApp) {
     let client = app.client();
     let (status, body) = client

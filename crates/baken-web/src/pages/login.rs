@@ -42,6 +42,21 @@ pub struct LoginForm {
     password: String,
 }
 
+/// A TOTP code is accepted when it matches a step near `now` that was not accepted
+/// before for this user: each code works once.
+pub(crate) async fn accept_code(
+    state: &AppState,
+    user_id: &str,
+    secret: &str,
+    code: &str,
+    now: i64,
+) -> AppResult<bool> {
+    match totp::matching_step(secret, code, now) {
+        Some(step) => Ok(state.store.claim_totp_step(user_id, step).await?),
+        None => Ok(false),
+    }
+}
+
 fn throttle_key(username: &str) -> String {
     format!("login:{}", username.trim().to_lowercase())
 }
@@ -155,7 +170,7 @@ pub async fn second_factor_submit(
     let throttled =
         now < last + wait_seconds(failures, cfg.login_free_failures, cfg.login_max_wait_s);
     let secret = auth.user.totp_secret.as_deref().unwrap_or("");
-    if throttled || !totp::verify(secret, &form.code, now) {
+    if throttled || !accept_code(&state, &auth.user.id, secret, &form.code, now).await? {
         if !throttled {
             state.store.record_login_failure(&key, now).await?;
         }
@@ -242,7 +257,7 @@ pub async fn enrol_submit(
     let Some(secret) = auth.user.totp_secret.clone() else {
         return Ok(Redirect::to("/account/second-factor").into_response());
     };
-    if !totp::verify(&secret, &form.code, state.now()) {
+    if !accept_code(&state, &auth.user.id, &secret, &form.code, state.now()).await? {
         return Ok(enrol_page(
             &auth,
             &secret,

@@ -135,6 +135,8 @@ impl TestApp {
                 .unwrap()
                 .totp_secret
                 .unwrap();
+            // Each code works once: a person logging in again waits for the next one.
+            self.clock.advance(30);
             let code = baken_web::totp::code_at(&secret, self.clock.now()).unwrap();
             c.post_form("/login/second-factor", &[("code", &code)])
                 .await
