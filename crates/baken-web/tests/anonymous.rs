@@ -218,6 +218,10 @@ async fn g1(app: &TestApp) {
     let receipt = send_report(&c, app, "Zij slapen in de schuur", "nl").await;
     let (status, _) = follow_up(&c, app, &receipt, "Nog iets gezien").await;
     assert_eq!(status, 200);
+    // With a solved proof of work too: its challenge carries the issue time, which must
+    // not reach the database or a log either.
+    let (status, body) = send_pow(&c, app, "nl", "Met bewijs van werk", Pow::Solved).await;
+    assert_eq!(status, 200, "{body}");
     let bytes = database_bytes(app).await;
     let secs = now.to_string();
     let be = now.to_be_bytes();
@@ -693,13 +697,14 @@ on_both_backends!(
 );
 
 async fn busy_channel(app: &TestApp) {
-    // The channel takes a fixed number of reports a minute from everyone together (no
-    // per-person state); past it, a clear message and nothing typed is lost.
+    // The channel takes a fixed number of reports without proof of work a minute from
+    // everyone together (no per-person state); past it, a clear message and nothing
+    // typed is lost.
     let c = public_client(None);
     let (_, page) = get(&c, app, "/meld?lang=fr").await;
     let token = between(&page, "name=\"csrf\" value=\"", "\"");
     let mut refused = None;
-    for i in 0..=baken_web::public::REPORTS_PER_MINUTE {
+    for i in 0..=common::TEST_UNSOLVED_PER_MINUTE {
         let what = format!("Signalement numéro {i}");
         let r = c
             .post(format!("{}/meld", app.base))
@@ -719,7 +724,7 @@ async fn busy_channel(app: &TestApp) {
         }
     }
     let (i, status, page) = refused.expect("the limit was never reached");
-    assert_eq!(i, baken_web::public::REPORTS_PER_MINUTE);
+    assert_eq!(i, common::TEST_UNSOLVED_PER_MINUTE);
     assert_eq!(status, 429);
     assert!(page.contains("Beaucoup de signalements arrivent"), "{page}");
     assert!(page.contains(&format!(">\nSignalement numéro {i}</textarea>")));
@@ -898,3 +903,168 @@ async fn retention(app: &TestApp) {
     );
 }
 on_both_backends!(retention_shreds_reports_untouched_too_long, retention);
+
+// ---- proof of work ----
+
+/// What a test sends as proof of work.
+enum Pow {
+    /// Nothing (as without JavaScript).
+    None,
+    /// A fresh challenge of the form, solved.
+    Solved,
+    /// This challenge and solution.
+    Given(String, String),
+}
+
+/// The signed challenge of a public form page.
+fn challenge_of(page: &str) -> String {
+    between(page, "name=\"pow_challenge\" value=\"", "\"")
+}
+
+fn solve(token: &str) -> String {
+    let bits: u32 = token.split('.').nth(2).unwrap().parse().unwrap();
+    baken_domain::pow::solve(token, bits)
+}
+
+/// Send a report with the given proof of work; returns the status and the page.
+async fn send_pow(
+    c: &reqwest::Client,
+    app: &TestApp,
+    lang: &str,
+    what: &str,
+    pow: Pow,
+) -> (u16, String) {
+    let (_, page) = get(c, app, &format!("/meld?lang={lang}")).await;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let (token, solution) = match pow {
+        Pow::None => (String::new(), String::new()),
+        Pow::Solved => {
+            let token = challenge_of(&page);
+            let n = solve(&token);
+            (token, n)
+        }
+        Pow::Given(t, n) => (t, n),
+    };
+    let r = c
+        .post(format!("{}/meld", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", lang),
+            ("what", what),
+            ("place", PLACE),
+            ("pow_challenge", token.as_str()),
+            ("pow_solution", solution.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn proof_of_work(app: &TestApp) {
+    let c = public_client(None);
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let token = challenge_of(&page);
+    assert_eq!(token.split('.').nth(2), Some("16"), "default difficulty");
+    assert!(page.contains("src=\"/static/pow.js\""));
+    let (status, js) = get(&c, app, "/static/pow.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("crypto.subtle.digest(\"SHA-256\""));
+
+    // The unsolved budget (one a minute here): the second is refused, in Polish, with
+    // everything typed kept and a fresh challenge to solve.
+    assert_eq!(
+        send_pow(&c, app, "pl", "Bez JS pierwszy", Pow::None)
+            .await
+            .0,
+        200
+    );
+    let (status, page) = send_pow(&c, app, "pl", "Bez JS drugi", Pow::None).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Teraz przychodzi dużo zgłoszeń"), "{page}");
+    assert!(page.contains(">\nBez JS drugi</textarea>"), "{page}");
+    assert!(page.contains(&format!("value=\"{PLACE}\"")));
+    assert_ne!(challenge_of(&page), token);
+
+    // A solved challenge passes on its own budget.
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let token = challenge_of(&page);
+    let n = solve(&token);
+    let given = || Pow::Given(token.clone(), n.clone());
+    let (status, body) = send_pow(&c, app, "pl", "Rozwiązane", given()).await;
+    assert_eq!(status, 200, "{body}");
+    // Reused: spent, so unsolved, and the unsolved budget is gone.
+    assert_eq!(send_pow(&c, app, "pl", "Ponownie", given()).await.0, 429);
+    // Forged: an easier difficulty under the old signature, or signed with another key.
+    let easier = token.replacen(".16.", ".1.", 1);
+    let forged = Pow::Given(easier.clone(), solve(&easier));
+    assert_eq!(send_pow(&c, app, "pl", "Podrobione", forged).await.0, 429);
+    let (id, issued) = (token.split('.').next().unwrap(), app.clock.now());
+    let other = baken_domain::pow::Challenge {
+        id: id.to_string(),
+        issued,
+        bits: 16,
+    }
+    .token(b"not the server key");
+    let forged = Pow::Given(other.clone(), solve(&other));
+    assert_eq!(send_pow(&c, app, "pl", "Obcy klucz", forged).await.0, 429);
+    // A wrong counter does not count either.
+    let wrong = (0u64..)
+        .map(|i| i.to_string())
+        .find(|i| baken_domain::pow::work_bits(&token, i) < 16)
+        .unwrap();
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let fresh = challenge_of(&page);
+    assert_eq!(
+        send_pow(&c, app, "pl", "Zły", Pow::Given(fresh, wrong))
+            .await
+            .0,
+        429
+    );
+
+    // The solved budget (two a minute here) is separate, and also ends.
+    assert_eq!(send_pow(&c, app, "pl", "Drugie", Pow::Solved).await.0, 200);
+    let (status, page) = send_pow(&c, app, "pl", "Trzecie", Pow::Solved).await;
+    assert_eq!(status, 429);
+    assert!(page.contains(">\nTrzecie</textarea>"), "{page}");
+
+    // A challenge older than its lifetime is unsolved (next minute, budgets fresh).
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let old = challenge_of(&page);
+    let n = solve(&old);
+    app.clock.advance(2 * 60 * 60 + 1);
+    assert_eq!(
+        send_pow(&c, app, "pl", "Nowa minuta", Pow::None).await.0,
+        200
+    );
+    let expired = Pow::Given(old, n);
+    assert_eq!(send_pow(&c, app, "pl", "Stare", expired).await.0, 429);
+    assert_eq!(send_pow(&c, app, "pl", "Świeże", Pow::Solved).await.0, 200);
+}
+
+mod solved_challenges_pass_a_separate_budget {
+    use super::*;
+
+    fn budgets(config: &mut baken_web::WebConfig) {
+        config.public_unsolved_per_minute = 1;
+        config.public_solved_per_minute = 2;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = baken_store::testkit::TestDb::sqlite().await;
+        let app = TestApp::start_with(db, "sqlite", budgets).await;
+        proof_of_work(&app).await;
+        app.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = baken_store::testkit::TestDb::postgres().await else {
+            return;
+        };
+        let app = TestApp::start_with(db, "postgres", budgets).await;
+        proof_of_work(&app).await;
+        app.stop().await;
+    }
+}
