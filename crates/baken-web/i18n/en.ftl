@@ -539,3 +539,4 @@ learn-progress-date = Date
 learn-progress-csv = Download as CSV
 learn-kind-module = Module
 learn-kind-case = Practice case
+event-report-attached = Anonymous report attached

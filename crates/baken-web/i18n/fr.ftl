@@ -539,3 +539,4 @@ learn-progress-date = Date
 learn-progress-csv = Télécharger en CSV
 learn-kind-module = Module
 learn-kind-case = Cas pratique
+event-report-attached = Signalement anonyme ajouté

@@ -539,3 +539,4 @@ learn-progress-date = Datum
 learn-progress-csv = Downloaden als CSV
 learn-kind-module = Module
 learn-kind-case = Oefencasus
+event-report-attached = Anonieme melding toegevoegd

@@ -1068,3 +1068,107 @@ mod solved_challenges_pass_a_separate_budget {
         app.stop().await;
     }
 }
+
+// ---- reports in the triage inbox ----
+
+async fn reports_in_inbox(app: &TestApp) {
+    let c = public_client(None);
+    let reporter_side = "Busje bij de loods, elke nacht";
+    let receipt = send_report(&c, app, reporter_side, "nl").await;
+    send_report(&c, app, "Tweede melding zonder vervolg", "nl").await;
+    let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let fields = vec![("observation".to_string(), "Loods".to_string())];
+    let signal = app
+        .submitted_signal(&scope, "registration_desk", &fields)
+        .await;
+    let dossier = app
+        .store
+        .create_dossier(&scope, "Loods", 3, std::slice::from_ref(&signal), T0)
+        .await
+        .unwrap();
+    let coord = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+
+    // One inbox: the signal and both reports, the reports marked as anonymous.
+    let (status, inbox) = coord.get("/inbox").await;
+    assert_eq!(status, 200, "{inbox}");
+    assert!(inbox.contains(&format!("href=\"/signals/{signal}\"")));
+    let ids: Vec<String> = inbox
+        .split("href=\"/reports/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{inbox}");
+    assert_eq!(inbox.matches("baken-anonymous").count(), 2);
+    // Narrowed to anonymous reports: no signal.
+    let (_, only) = coord.get("/inbox?context=public_report").await;
+    assert!(!only.contains(&format!("/signals/{signal}")));
+    assert_eq!(only.matches("href=\"/reports/").count(), 2);
+    let (_, none) = coord.get("/inbox?context=registration_desk").await;
+    assert!(!none.contains("href=\"/reports/"));
+    let (first, second) = {
+        let (_, page) = coord.get(&format!("/reports/{}", ids[0])).await;
+        if page.contains(reporter_side) {
+            (ids[0].clone(), ids[1].clone())
+        } else {
+            (ids[1].clone(), ids[0].clone())
+        }
+    };
+
+    // Attach to the dossier: listed there with its reading, and on the timeline.
+    let (status, page) = coord
+        .post_form(
+            &format!("/reports/{first}/dossier"),
+            &[("dossier", dossier.as_str())],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"dossier-reports\""), "{page}");
+    assert!(page.contains(&format!("href=\"/reports/{first}\"")));
+    let (_, inbox) = coord.get("/inbox").await;
+    assert!(inbox.contains(&format!("href=\"/reports/{first}\"")));
+
+    // Assign, and no follow-up with a reason the reporter never sees.
+    let coord_id = scope.user_id.clone();
+    let (status, _) = coord
+        .post_form(
+            &format!("/reports/{second}/assign"),
+            &[("assignee", coord_id.as_str())],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, mine) = coord.get("/inbox?assignee=me").await;
+    assert!(mine.contains(&format!("href=\"/reports/{second}\"")));
+    assert!(!mine.contains(&format!("href=\"/reports/{first}\"")));
+    let reason = "Interne reden: geen aanwijzingen";
+    let (status, page) = coord
+        .post_form(
+            &format!("/reports/{second}/no-follow-up"),
+            &[("reason", reason)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(reason));
+    let (_, thread) = follow_up(&c, app, &receipt, "").await;
+    assert!(!thread.contains("Interne reden"), "{thread}");
+
+    // Another organisation: 404 on every report route, nothing in its inbox.
+    let other = analyst_of_other_org(app).await;
+    for path in ["assign", "no-follow-up", "dossier"] {
+        let (status, _) = other
+            .post_form(
+                &format!("/reports/{first}/{path}"),
+                &[("dossier", dossier.as_str()), ("reason", "r")],
+            )
+            .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    assert_eq!(other.get(&format!("/reports/{first}")).await.0, 404);
+    let (_, theirs) = other.get("/inbox").await;
+    assert!(!theirs.contains("href=\"/reports/"));
+}
+on_both_backends!(
+    anonymous_reports_share_the_triage_inbox_and_join_dossiers,
+    reports_in_inbox
+);
