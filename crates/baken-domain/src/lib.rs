@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod dossier;
 pub mod identifiers;
 pub mod org;
+pub mod pow;
 pub mod role;
 pub mod signal;
 

@@ -125,7 +125,7 @@ impl Store {
     }
 
     /// The dossier if the scope may see it; otherwise `NotFound`. The single access check.
-    async fn visible_dossier(&self, scope: &Scope, id: &str) -> Result<Dossier> {
+    pub(crate) async fn visible_dossier(&self, scope: &Scope, id: &str) -> Result<Dossier> {
         scope.require(Permission::ReadCases)?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM dossiers WHERE id = $1"))
             .bind(id)
@@ -152,7 +152,7 @@ impl Store {
         Ok(d)
     }
 
-    async fn event(
+    pub(crate) async fn event(
         &self,
         dossier_id: &str,
         actor: &str,

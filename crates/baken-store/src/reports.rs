@@ -188,6 +188,11 @@ pub struct ReportRecord {
     pub messages: Vec<ReportMessage>,
     /// The sequence numbers of its photos (read one with [`Store::report_photo`]).
     pub photos: Vec<i64>,
+    /// Triage, as for signals: who took it up, why it needs no follow-up (never shown to
+    /// the reporter), the dossier it is part of.
+    pub assignee_id: Option<String>,
+    pub closed_reason: Option<String>,
+    pub dossier_id: Option<String>,
 }
 
 /// Proof that the holder typed the right receipt: only the store makes one.
@@ -523,7 +528,8 @@ impl Store {
 
     async fn load_report(&self, keys: &ReportKeys, id: &str) -> Result<ReportRecord> {
         let row = sqlx::query(
-            "SELECT id, org_id, lang, status, content, created_on, updated_on FROM reports WHERE id = $1",
+            "SELECT id, org_id, lang, status, content, created_on, updated_on, assignee_id, \
+             closed_reason, dossier_id FROM reports WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -541,7 +547,134 @@ impl Store {
             updated_on: row.try_get("updated_on")?,
             messages: self.messages(id, &key, true).await?,
             photos: self.photo_seqs(id).await?,
+            assignee_id: row.try_get("assignee_id")?,
+            closed_reason: row.try_get("closed_reason")?,
+            dossier_id: row.try_get("dossier_id")?,
         })
+    }
+
+    /// Assign a report to a case reader of the organisation (or nobody). Audited.
+    pub async fn assign_report(
+        &self,
+        scope: &Scope,
+        id: &str,
+        assignee_id: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        self.owned(scope, id).await?;
+        if let Some(user) = assignee_id {
+            let readers = self.case_readers(scope).await?;
+            if !readers.iter().any(|(u, _)| u == user) {
+                return Err(StoreError::NotFound);
+            }
+        }
+        self.audit_read(scope, "assign", "report", Some(id), Some(id), "triage", now)
+            .await?;
+        sqlx::query("UPDATE reports SET assignee_id = $1 WHERE id = $2")
+            .bind(assignee_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Close a report without follow-up, with the reason (an internal note: the reporter
+    /// never sees it). Audited.
+    pub async fn report_no_follow_up(
+        &self,
+        scope: &Scope,
+        id: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.owned(scope, id).await?;
+        self.audit_read(
+            scope,
+            "no_follow_up",
+            "report",
+            Some(id),
+            Some(id),
+            "triage",
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE reports SET status = 'handled', closed_reason = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Attach a report of the organisation to a dossier the scope may see; it lands on
+    /// the dossier's timeline. Audited.
+    pub async fn attach_report(
+        &self,
+        scope: &Scope,
+        dossier_id: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.visible_dossier(scope, dossier_id).await?;
+        self.owned(scope, id).await?;
+        self.audit_read(
+            scope,
+            "attach_report",
+            "dossier",
+            Some(dossier_id),
+            Some(id),
+            "case handling",
+            now,
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE reports SET dossier_id = $1, status = CASE WHEN status = 'received' \
+             THEN 'in_progress' ELSE status END WHERE id = $2",
+        )
+        .bind(dossier_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        self.event(dossier_id, &scope.user_id, "report_attached", id, now)
+            .await
+    }
+
+    /// The reports attached to a dossier the scope may see, decrypted. Audited.
+    pub async fn dossier_reports(
+        &self,
+        scope: &Scope,
+        keys: &ReportKeys,
+        dossier_id: &str,
+        now: i64,
+    ) -> Result<Vec<ReportRecord>> {
+        self.visible_dossier(scope, dossier_id).await?;
+        let rows = sqlx::query(
+            "SELECT id FROM reports WHERE dossier_id = $1 AND org_id = $2 \
+             AND wrapped_key IS NOT NULL ORDER BY created_on, id",
+        )
+        .bind(dossier_id)
+        .bind(&scope.org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.audit_read(
+            scope,
+            "list_reports",
+            "dossier",
+            Some(dossier_id),
+            Some(dossier_id),
+            "case handling",
+            now,
+        )
+        .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("id")?;
+            out.push(self.load_report(keys, &id).await?);
+        }
+        Ok(out)
     }
 
     /// The organisation's anonymous reports, newest first, decrypted. Audited.

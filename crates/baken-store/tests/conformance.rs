@@ -1384,3 +1384,170 @@ async fn sharing_on_postgres() {
     sharing_story(&db.store).await;
     db.cleanup().await;
 }
+
+/// Anonymous reports in the triage inbox: assigned, closed without follow-up, attached to
+/// a dossier (timeline, audit), within the organisation and the dossier's visibility.
+async fn report_triage_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente R", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente S", OrgKind::Municipality, Country::BE, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("r-clerk", &a, Role::Frontline),
+            ("r-coord", &a, Role::Coordinator),
+            ("r-analyst", &a, Role::Analyst),
+            ("r-admin", &a, Role::PrivacyOfficer),
+            ("s-coord", &b, Role::Coordinator),
+        ],
+    )
+    .await;
+    let [clerk, coord, analyst, privacy, other_org] = <[Scope; 5]>::try_from(scopes).unwrap();
+    let keys = baken_store::ReportKeys::ephemeral();
+    let mut ids = Vec::new();
+    for what in ["busje", "schuur"] {
+        let (id, _) = store
+            .create_report(
+                &keys,
+                &a.id,
+                "nl",
+                &format!("{{\"what\":\"{what}\"}}"),
+                "2026-09-21",
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let fields = vec![("observation".to_string(), "x".to_string())];
+    let signal = store
+        .create_submitted_signal(
+            &clerk,
+            &baken_store::Submission {
+                fields: &fields,
+                context: "registration_desk",
+                urgency: "normal",
+                acute: false,
+                reading_json: "{}",
+                highest_level: "weak",
+                library_version: "v",
+                library_hash: "h",
+                identifiers: &[],
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let dossier = store
+        .create_dossier(&coord, "Busje", 3, std::slice::from_ref(&signal), NOW)
+        .await
+        .unwrap();
+
+    // Assign: only to a case reader of the organisation.
+    store
+        .assign_report(&coord, &ids[0], Some(&analyst.user_id), NOW)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .assign_report(&coord, &ids[0], Some(&other_org.user_id), NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // Another organisation and a frontline worker: as if it did not exist.
+    for scope in [&other_org, &clerk] {
+        assert!(matches!(
+            store.assign_report(scope, &ids[0], None, NOW).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.attach_report(scope, &dossier, &ids[0], NOW).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.report_no_follow_up(scope, &ids[1], "x", NOW).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let rec = store.report(&coord, &keys, &ids[0], NOW).await.unwrap();
+    assert_eq!(rec.assignee_id.as_deref(), Some(analyst.user_id.as_str()));
+    assert_eq!(rec.dossier_id, None);
+
+    // Attach: the report moves on, lands on the timeline, and is listed with the dossier.
+    store
+        .attach_report(&coord, &dossier, &ids[0], NOW + 1)
+        .await
+        .unwrap();
+    let rec = store.report(&coord, &keys, &ids[0], NOW).await.unwrap();
+    assert_eq!(rec.dossier_id.as_deref(), Some(dossier.as_str()));
+    assert_eq!(rec.status, "in_progress");
+    let attached = store
+        .dossier_reports(&coord, &keys, &dossier, NOW + 2)
+        .await
+        .unwrap();
+    assert_eq!(attached.len(), 1);
+    assert!(attached[0].content.contains("busje"));
+    let view = store.dossier_view(&coord, &dossier, NOW + 2).await.unwrap();
+    assert!(view
+        .events
+        .iter()
+        .any(|e| e.kind == "report_attached" && e.text == ids[0]));
+    // Need-to-know unchanged: a non-member analyst does not see the dossier's reports.
+    assert!(matches!(
+        store.dossier_reports(&analyst, &keys, &dossier, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .dossier_reports(&other_org, &keys, &dossier, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // No follow-up: handled, with the reason kept for case readers only.
+    store
+        .report_no_follow_up(&analyst, &ids[1], "Geen aanwijzingen", NOW + 3)
+        .await
+        .unwrap();
+    let rec = store.report(&analyst, &keys, &ids[1], NOW).await.unwrap();
+    assert_eq!(rec.status, "handled");
+    assert_eq!(rec.closed_reason.as_deref(), Some("Geen aanwijzingen"));
+    let (_, receipt) = store
+        .create_report(&keys, &a.id, "nl", "{}", "2026-09-21")
+        .await
+        .unwrap();
+    let public = store
+        .report_by_receipt(&keys, &receipt)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(public.messages.is_empty());
+
+    let trail = store
+        .audit_records(&privacy, &AuditQuery::Recent, 200, NOW + 5)
+        .await
+        .unwrap();
+    for action in ["assign", "attach_report", "list_reports", "no_follow_up"] {
+        assert!(trail.iter().any(|r| r.action == action), "{action} audited");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_triage_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    report_triage_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_triage_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    report_triage_story(&db.store).await;
+    db.cleanup().await;
+}

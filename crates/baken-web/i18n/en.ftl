@@ -588,3 +588,4 @@ share-error-title = Enter a title.
 share-error-body = Enter the text.
 share-error-too-long = The title may be at most 200 and the text at most 10,000 characters long.
 share-error-link = The link must be a web address starting with https:// (at most 500 characters).
+event-report-attached = Anonymous report attached

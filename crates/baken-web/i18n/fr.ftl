@@ -588,3 +588,4 @@ share-error-title = Saisissez un titre.
 share-error-body = Saisissez le texte.
 share-error-too-long = Le titre peut compter au plus 200 caractères et le texte au plus 10 000.
 share-error-link = Le lien doit être une adresse web commençant par https:// (500 caractères au plus).
+event-report-attached = Signalement anonyme ajouté

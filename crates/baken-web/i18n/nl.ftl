@@ -588,3 +588,4 @@ share-error-title = Vul een titel in.
 share-error-body = Vul de tekst in.
 share-error-too-long = De titel mag hoogstens 200 en de tekst hoogstens 10.000 tekens lang zijn.
 share-error-link = De link moet een webadres zijn dat begint met https:// (hoogstens 500 tekens).
+event-report-attached = Anonieme melding toegevoegd

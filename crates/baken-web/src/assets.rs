@@ -25,6 +25,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../static/vendor/htmx.min.js"),
     ),
+    (
+        "pow.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/pow.js"),
+    ),
 ];
 
 pub async fn serve(Path(path): Path<String>) -> Response {

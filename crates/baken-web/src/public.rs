@@ -11,6 +11,10 @@
 //!   failures in a window, each further failure doubles the wait before the next receipt
 //!   is even checked (capped). A correct receipt never resets the count, so an attacker
 //!   cannot use their own receipt to clear it.
+//! - Proof of work: every form carries a signed challenge (see `baken_domain::pow`) that
+//!   `static/pow.js` solves; a report with a valid, unspent solution counts against the
+//!   generous solved budget, any other against the strict unsolved one. Both budgets are
+//!   global (per minute, over the whole channel), never per person.
 //! - Reports are routed to an organisation by the town or postcode typed (see
 //!   [`route_report`]).
 //! - Languages: one Fluent file per language under `i18n/public/`, and one line in
@@ -19,14 +23,14 @@
 use crate::context::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::photos::{clean_photo, MAX_PHOTOS};
-use crate::state::AppState;
+use crate::state::{AppState, WebConfig};
 use crate::upload::FormData;
 use crate::views::page;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use baken_domain::OrgKind;
+use baken_domain::{pow, OrgKind};
 use baken_store::{normalise_receipt, ReportKeys, ReportMessage, REPORT_TEXT_MAX};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
@@ -172,15 +176,46 @@ struct Limits {
     window_start: i64,
     /// No receipt is checked before this time.
     blocked_until: i64,
-    /// Reports sent in the current minute.
-    sent: u32,
+    /// Reports sent in the current minute, with and without a solved challenge.
+    sent_solved: u32,
+    sent_unsolved: u32,
     sent_minute: i64,
+}
+
+/// Spent proof-of-work challenges, by id, each kept until it would have expired anyway.
+/// Bounded: when full of live ids, new solutions count as unsolved until room frees up.
+#[derive(Default)]
+struct SpentChallenges {
+    until: std::collections::HashMap<String, i64>,
+}
+
+/// Live spent challenges the server remembers at most.
+const MAX_SPENT: usize = 100_000;
+
+impl SpentChallenges {
+    /// Mark `id` spent until `expires`; `false` if it already was (or there is no room).
+    fn spend(&mut self, id: &str, expires: i64, now: i64) -> bool {
+        if self.until.get(id).is_some_and(|&t| t >= now) {
+            return false;
+        }
+        if self.until.len() >= MAX_SPENT {
+            self.until.retain(|_, &mut t| t >= now);
+            if self.until.len() >= MAX_SPENT {
+                return false;
+            }
+        }
+        self.until.insert(id.to_string(), expires);
+        true
+    }
 }
 
 /// Report keys and the global (never per-person) limits of the anonymous channel.
 pub struct ReportChannel {
     pub keys: ReportKeys,
     limits: Mutex<Limits>,
+    /// The proof-of-work signing key: random per process, never written anywhere.
+    pow_key: [u8; 32],
+    spent: Mutex<SpentChallenges>,
     /// Receipts are checked one at a time: the limiter's check and its count of failures
     /// cannot be raced by many guesses sent at once.
     verify: tokio::sync::Mutex<()>,
@@ -190,8 +225,6 @@ pub struct ReportChannel {
 pub const FREE_RECEIPT_FAILURES: u32 = 10;
 const FAILURE_WINDOW_S: i64 = 10 * 60;
 const MAX_WAIT_S: i64 = 15 * 60;
-/// Reports accepted per minute over the whole channel.
-pub const REPORTS_PER_MINUTE: u32 = 30;
 
 impl ReportChannel {
     pub fn new(keys: Option<ReportKeys>) -> ReportChannel {
@@ -208,9 +241,16 @@ impl ReportChannel {
                 failures: 0,
                 window_start: 0,
                 blocked_until: 0,
-                sent: 0,
+                sent_solved: 0,
+                sent_unsolved: 0,
                 sent_minute: 0,
             }),
+            pow_key: {
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                key
+            },
+            spent: Mutex::new(SpentChallenges::default()),
         }
     }
 
@@ -242,19 +282,49 @@ impl ReportChannel {
         }
     }
 
-    /// Count one sent report; `false` when the channel is at its per-minute limit.
-    fn report_allowed(&self, now: i64) -> bool {
+    /// Count one sent report against its budget (solved or unsolved, each over the
+    /// whole channel); `false` when that budget is spent for this minute.
+    fn report_allowed(&self, now: i64, solved: bool, config: &WebConfig) -> bool {
         let mut l = self.limits();
         let minute = now / 60;
         if l.sent_minute != minute {
             l.sent_minute = minute;
-            l.sent = 0;
+            l.sent_solved = 0;
+            l.sent_unsolved = 0;
         }
-        if l.sent >= REPORTS_PER_MINUTE {
+        let (sent, budget) = if solved {
+            (&mut l.sent_solved, config.public_solved_per_minute)
+        } else {
+            (&mut l.sent_unsolved, config.public_unsolved_per_minute)
+        };
+        if *sent >= budget {
             return false;
         }
-        l.sent += 1;
+        *sent += 1;
         true
+    }
+
+    /// A fresh signed challenge for a form.
+    pub fn challenge(&self, now: i64, config: &WebConfig) -> String {
+        pow::Challenge {
+            id: baken_store::random_token(16),
+            issued: now,
+            bits: config.pow_bits,
+        }
+        .token(&self.pow_key)
+    }
+
+    /// Whether a form carries a valid, unspent solution; it is spent by this check.
+    pub fn solved(&self, token: &str, counter: &str, now: i64, config: &WebConfig) -> bool {
+        let max_age = config.pow_max_age_s;
+        match pow::verify(&self.pow_key, token, counter, now, max_age, config.pow_bits) {
+            Ok(c) => self.spent.lock().unwrap_or_else(|e| e.into_inner()).spend(
+                &c.id,
+                c.issued + max_age,
+                now,
+            ),
+            Err(_) => false,
+        }
     }
 }
 
@@ -507,6 +577,8 @@ pub struct FormPage {
     pub groups: Vec<QuestionGroup>,
     pub errors: Vec<ErrorItem>,
     pub notice: Option<String>,
+    /// The signed proof-of-work challenge (`static/pow.js` solves it).
+    pub pow: String,
 }
 
 impl FormPage {
@@ -545,6 +617,8 @@ pub struct FollowUpPage {
     pub sent_on: String,
     pub message: String,
     pub notice: Option<String>,
+    /// The signed proof-of-work challenge (`static/pow.js` solves it).
+    pub pow: String,
 }
 
 #[derive(Template)]
@@ -628,6 +702,7 @@ fn form_page(
         notice,
         c: content,
         p,
+        pow: state.reports.challenge(state.now(), &state.config),
     }
 }
 
@@ -700,7 +775,10 @@ pub async fn submit(
         let model = form_page(&state, &ctx, lang, content, &errors, None);
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &model));
     }
-    if !state.reports.report_allowed(state.now()) {
+    if !state
+        .reports
+        .report_allowed(state.now(), pow_solved(&state, &fields), &state.config)
+    {
         let notice = PublicTr { lang }.t("public-busy");
         let model = form_page(&state, &ctx, lang, content, &[], Some(notice));
         return Ok(page(StatusCode::TOO_MANY_REQUESTS, &model));
@@ -728,6 +806,15 @@ pub async fn submit(
     Ok(page(StatusCode::OK, &model))
 }
 
+/// Whether the form carries a valid, unspent proof-of-work solution (spending it).
+fn pow_solved(state: &AppState, fields: &[(String, String)]) -> bool {
+    let token = field(fields, "pow_challenge").unwrap_or("");
+    let counter = field(fields, "pow_solution").unwrap_or("");
+    state
+        .reports
+        .solved(token, counter, state.now(), &state.config)
+}
+
 /// `1234 5678 9012 3456`: easier to copy by hand.
 fn group_digits(receipt: &str) -> String {
     receipt
@@ -739,6 +826,7 @@ fn group_digits(receipt: &str) -> String {
 }
 
 fn follow_up_page(
+    state: &AppState,
     ctx: &Ctx,
     lang: &'static PublicLang,
     receipt: String,
@@ -753,11 +841,13 @@ fn follow_up_page(
         sent_on: String::new(),
         message: String::new(),
         notice: None,
+        pow: state.reports.challenge(state.now(), &state.config),
     }
 }
 
 /// GET /meld/follow-up: ask for the receipt.
 pub async fn follow_up_form(
+    State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
@@ -765,7 +855,7 @@ pub async fn follow_up_form(
     let lang = pick_lang(q.lang.as_deref(), &headers);
     Ok(page(
         StatusCode::OK,
-        &follow_up_page(&ctx, lang, String::new(), None),
+        &follow_up_page(&state, &ctx, lang, String::new(), None),
     ))
 }
 
@@ -799,7 +889,13 @@ pub async fn follow_up(
     let typed = field(&fields, "receipt").unwrap_or("").trim().to_string();
     let message = field(&fields, "message").unwrap_or("").to_string();
     let Some(receipt) = normalise_receipt(&typed) else {
-        let model = follow_up_page(&ctx, lang, typed, Some(tr.t("public-err-receipt-format")));
+        let model = follow_up_page(
+            &state,
+            &ctx,
+            lang,
+            typed,
+            Some(tr.t("public-err-receipt-format")),
+        );
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &model));
     };
     let checking = state.reports.verify.lock().await;
@@ -807,6 +903,7 @@ pub async fn follow_up(
     if let Err(wait) = state.reports.receipt_allowed(now) {
         let minutes = ((wait + 59) / 60).max(1).to_string();
         let mut model = follow_up_page(
+            &state,
             &ctx,
             lang,
             typed,
@@ -822,7 +919,13 @@ pub async fn follow_up(
     let Some(mut report) = found else {
         state.reports.receipt_failed(now);
         drop(checking);
-        let mut model = follow_up_page(&ctx, lang, typed, Some(tr.t("public-err-receipt-wrong")));
+        let mut model = follow_up_page(
+            &state,
+            &ctx,
+            lang,
+            typed,
+            Some(tr.t("public-err-receipt-wrong")),
+        );
         model.message = message;
         return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &model));
     };
@@ -830,37 +933,48 @@ pub async fn follow_up(
     let mut notice = None;
     let mut kept = String::new();
     let mut photo_error = None;
-    if !form.files.is_empty() {
-        match clean_photos(form.files).await? {
-            Ok(photos) => {
+    // What the reporter adds counts against the channel's budgets like a new report.
+    let adding = !form.files.is_empty() || !message.trim().is_empty();
+    let busy = adding
+        && !state
+            .reports
+            .report_allowed(state.now(), pow_solved(&state, &fields), &state.config);
+    if busy {
+        kept = message;
+        notice = Some(tr.t("public-busy"));
+    } else {
+        if !form.files.is_empty() {
+            match clean_photos(form.files).await? {
+                Ok(photos) => {
+                    state
+                        .store
+                        .add_reporter_photos(&report.access, &photos, &state.today())
+                        .await?;
+                    notice = Some(tr.t("public-photos-sent"));
+                }
+                Err((_, key)) => photo_error = Some(tr.t(key)),
+            }
+        }
+        if photo_error.is_some() {
+            // Nothing of the message is sent without its photos: the reporter decides again.
+            kept = message;
+        } else if !message.trim().is_empty() {
+            if message.chars().count() > REPORT_TEXT_MAX / 4 {
+                kept = message;
+                notice = Some(tr.t("public-err-too-long"));
+            } else {
                 state
                     .store
-                    .add_reporter_photos(&report.access, &photos, &state.today())
+                    .add_reporter_message(&report.access, &message, &state.today())
                     .await?;
-                notice = Some(tr.t("public-photos-sent"));
+                report.messages.push(ReportMessage {
+                    seq: report.messages.len() as i64 + 1,
+                    kind: "reporter".into(),
+                    body: message,
+                    created_on: state.today(),
+                });
+                notice = Some(tr.t("public-message-sent"));
             }
-            Err((_, key)) => photo_error = Some(tr.t(key)),
-        }
-    }
-    if photo_error.is_some() {
-        // Nothing of the message is sent without its photos: the reporter decides again.
-        kept = message;
-    } else if !message.trim().is_empty() {
-        if message.chars().count() > REPORT_TEXT_MAX / 4 {
-            kept = message;
-            notice = Some(tr.t("public-err-too-long"));
-        } else {
-            state
-                .store
-                .add_reporter_message(&report.access, &message, &state.today())
-                .await?;
-            report.messages.push(ReportMessage {
-                seq: report.messages.len() as i64 + 1,
-                kind: "reporter".into(),
-                body: message,
-                created_on: state.today(),
-            });
-            notice = Some(tr.t("public-message-sent"));
         }
     }
     let content: ReportContent = serde_json::from_str(&report.content).unwrap_or_default();
@@ -873,8 +987,14 @@ pub async fn follow_up(
         sent_on: report.created_on,
         message: kept,
         notice,
+        pow: state.reports.challenge(state.now(), &state.config),
     };
-    Ok(page(StatusCode::OK, &model))
+    let status = if busy {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        StatusCode::OK
+    };
+    Ok(page(status, &model))
 }
 
 /// GET /meld/privacy: what is and is not stored, and how to stay safe.

@@ -6,6 +6,7 @@
 use crate::context::Auth;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
+use crate::pages::signals::Choice;
 use crate::public::{ReportContent, PUBLIC_CONTEXT};
 use crate::reading::{read_draft, ReadingView};
 use crate::state::AppState;
@@ -73,15 +74,21 @@ pub struct ReportPage {
     /// Sequence numbers of the report's photos.
     pub photos: Vec<i64>,
     pub statuses: Vec<StatusChoice>,
+    /// Triage: the case readers to assign to, the dossiers it can join, and why it needs
+    /// no follow-up (internal; never shown to the reporter).
+    pub assignees: Vec<Choice>,
+    pub dossiers: Vec<Choice>,
+    pub closed_reason: Option<String>,
+    pub dossier_id: Option<String>,
 }
 
-fn content_of(rec: &ReportRecord) -> ReportContent {
+pub fn content_of(rec: &ReportRecord) -> ReportContent {
     serde_json::from_str(&rec.content).unwrap_or_default()
 }
 
 /// The engine reads an anonymous report like a signal in the `public_report` context,
 /// with the ticked indicators as "yes".
-fn reading_of(state: &AppState, content: &ReportContent, t: &Tr) -> Option<ReadingView> {
+pub fn reading_of(state: &AppState, content: &ReportContent, t: &Tr) -> Option<ReadingView> {
     if content.library_hash != state.library.content_hash {
         return None;
     }
@@ -141,6 +148,29 @@ pub async fn show(
         .store
         .report(&auth.scope, &state.reports.keys, &id, state.now())
         .await?;
+    let readers = state.store.case_readers(&auth.scope).await?;
+    let mut assignees = vec![Choice {
+        value: String::new(),
+        label: "—".into(),
+        selected: rec.assignee_id.is_none(),
+    }];
+    assignees.extend(readers.into_iter().map(|(uid, name)| Choice {
+        selected: rec.assignee_id.as_deref() == Some(uid.as_str()),
+        value: uid,
+        label: name,
+    }));
+    let dossiers = state
+        .store
+        .dossiers(&auth.scope, state.now())
+        .await?
+        .into_iter()
+        .filter(|d| d.status != "closed")
+        .map(|d| Choice {
+            selected: rec.dossier_id.as_deref() == Some(d.id.as_str()),
+            value: d.id,
+            label: d.title,
+        })
+        .collect();
     let content = content_of(&rec);
     let lang = t.code();
     let when = if content.when.is_empty() {
@@ -214,6 +244,10 @@ pub async fn show(
                     selected: *s == rec.status,
                 })
                 .collect(),
+            assignees,
+            dossiers,
+            closed_reason: rec.closed_reason.clone(),
+            dossier_id: rec.dossier_id.clone(),
         },
     ))
 }
@@ -288,4 +322,151 @@ pub async fn set_status(
         .set_report_status(&auth.scope, &id, &form.status, state.now())
         .await?;
     Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// POST /reports/{id}/assign: to a case reader of the organisation, or nobody.
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let who = crate::pages::form_value(&fields, "assignee");
+    let who = (!who.is_empty()).then_some(who);
+    state
+        .store
+        .assign_report(&auth.scope, &id, who, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// POST /reports/{id}/no-follow-up: handled, with a reason (internal).
+pub async fn no_follow_up(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let reason = crate::pages::form_value(&fields, "reason").trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::BadRequest("error-reason-required"));
+    }
+    state
+        .store
+        .report_no_follow_up(&auth.scope, &id, reason, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/reports/{id}")).into_response())
+}
+
+/// POST /reports/{id}/dossier: attach to a dossier the user may see.
+pub async fn to_dossier(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let dossier = crate::pages::form_value(&fields, "dossier");
+    state
+        .store
+        .attach_report(&auth.scope, dossier, &id, state.now())
+        .await?;
+    Ok(Redirect::to(&format!("/dossiers/{dossier}")).into_response())
+}
+
+/// The organisation's anonymous reports as inbox rows, narrowed by the inbox filter where
+/// it means something for a report (status, context, urgency, level, assignee).
+pub async fn inbox_rows(
+    state: &AppState,
+    auth: &Auth,
+    filter: &baken_store::InboxFilter,
+    readers: &[(String, String)],
+) -> AppResult<Vec<crate::pages::dossiers::InboxRow>> {
+    let t = &auth.ctx.tr;
+    let wanted_context = filter.context.is_empty() || filter.context == PUBLIC_CONTEXT;
+    // Reports carry no urgency of their own: they are `normal`.
+    let wanted_urgency = filter.urgency.is_empty() || filter.urgency == "normal";
+    if !wanted_context || !wanted_urgency {
+        return Ok(Vec::new());
+    }
+    let records = state
+        .store
+        .reports(&auth.scope, &state.reports.keys, state.now())
+        .await?;
+    let today = state.today();
+    let days = |d: &str| -> i64 {
+        let day = |x: &str| {
+            let mut parts = x.splitn(3, '-').map(|p| p.parse::<i32>().ok());
+            let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+            let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+            time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+        };
+        match (day(d), day(&today)) {
+            (Some(a), Some(b)) => (b - a).whole_days().max(0),
+            _ => 0,
+        }
+    };
+    let overdue_days = (state.config.triage_overdue_hours + 23) / 24;
+    Ok(records
+        .iter()
+        .filter(|r| filter.status.is_empty() || r.status == filter.status)
+        .filter(|r| match filter.assignee.as_deref() {
+            None | Some("") => true,
+            Some("none") => r.assignee_id.is_none(),
+            Some(a) => r.assignee_id.as_deref() == Some(a),
+        })
+        .filter_map(|r| {
+            let reading = reading_of(state, &content_of(r), t);
+            let level = reading.as_ref().map(|x| x.highest).unwrap_or("none");
+            if !filter.level.is_empty() && filter.level != level {
+                return None;
+            }
+            let age = days(&r.created_on);
+            Some(crate::pages::dossiers::InboxRow {
+                id: r.id.clone(),
+                date: r.created_on.clone(),
+                age_days: age,
+                overdue: r.status == "received" && r.assignee_id.is_none() && age > overdue_days,
+                context: t.t("report-anonymous"),
+                urgency: t.t("urgency-normal"),
+                acute: false,
+                level: reading.map(|x| x.highest_label).unwrap_or_default(),
+                status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
+                assignee: r
+                    .assignee_id
+                    .as_deref()
+                    .and_then(|a| readers.iter().find(|(id, _)| id == a))
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default(),
+                in_dossier: r.dossier_id.is_some(),
+                href: format!("/reports/{}", r.id),
+                anonymous: true,
+                rank: 2,
+                sort_date: r.created_on.clone(),
+            })
+        })
+        .collect())
+}
+
+/// The reports attached to a dossier the user may see, as the dossier page lists them.
+pub async fn attached_reports(
+    state: &AppState,
+    auth: &Auth,
+    dossier_id: &str,
+) -> AppResult<Vec<crate::pages::dossiers::AttachedSignal>> {
+    let t = &auth.ctx.tr;
+    let records = state
+        .store
+        .dossier_reports(&auth.scope, &state.reports.keys, dossier_id, state.now())
+        .await?;
+    Ok(records
+        .iter()
+        .map(|r| crate::pages::dossiers::AttachedSignal {
+            id: r.id.clone(),
+            date: r.created_on.clone(),
+            context: t.t("report-anonymous"),
+            level: reading_of(state, &content_of(r), t)
+                .map(|x| x.highest_label)
+                .unwrap_or_default(),
+        })
+        .collect())
 }

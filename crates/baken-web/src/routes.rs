@@ -150,7 +150,10 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .get("/reports/{id}", reports::show)
         .get("/reports/{id}/photos/{seq}", reports::photo)
         .post("/reports/{id}/messages", reports::add_message)
-        .post("/reports/{id}/status", reports::set_status);
+        .post("/reports/{id}/status", reports::set_status)
+        .post("/reports/{id}/assign", reports::assign)
+        .post("/reports/{id}/no-follow-up", reports::no_follow_up)
+        .post("/reports/{id}/dossier", reports::to_dossier);
     let RouteTable { router, routes } = table;
     let router = router
         .fallback(not_found)

@@ -49,6 +49,15 @@ pub struct WebConfig {
     pub login_max_wait_s: i64,
     /// A received signal nobody took up for longer than this is marked overdue.
     pub triage_overdue_hours: i64,
+    /// Public reports accepted per minute over the whole channel (never per person) that
+    /// carry a solved proof-of-work challenge …
+    pub public_solved_per_minute: u32,
+    /// … and that carry none (no JavaScript, reused or forged): much stricter.
+    pub public_unsolved_per_minute: u32,
+    /// Leading zero bits a proof-of-work solution needs.
+    pub pow_bits: u32,
+    /// How long a proof-of-work challenge stays valid.
+    pub pow_max_age_s: i64,
 }
 
 impl Default for WebConfig {
@@ -60,6 +69,10 @@ impl Default for WebConfig {
             login_free_failures: 5,
             login_max_wait_s: 15 * 60,
             triage_overdue_hours: 48,
+            public_solved_per_minute: 60,
+            public_unsolved_per_minute: 5,
+            pow_bits: 16,
+            pow_max_age_s: 2 * 60 * 60,
         }
     }
 }

@@ -218,6 +218,10 @@ async fn g1(app: &TestApp) {
     let receipt = send_report(&c, app, "Zij slapen in de schuur", "nl").await;
     let (status, _) = follow_up(&c, app, &receipt, "Nog iets gezien").await;
     assert_eq!(status, 200);
+    // With a solved proof of work too: its challenge carries the issue time, which must
+    // not reach the database or a log either.
+    let (status, body) = send_pow(&c, app, "nl", "Met bewijs van werk", Pow::Solved).await;
+    assert_eq!(status, 200, "{body}");
     let bytes = database_bytes(app).await;
     let secs = now.to_string();
     let be = now.to_be_bytes();
@@ -693,13 +697,14 @@ on_both_backends!(
 );
 
 async fn busy_channel(app: &TestApp) {
-    // The channel takes a fixed number of reports a minute from everyone together (no
-    // per-person state); past it, a clear message and nothing typed is lost.
+    // The channel takes a fixed number of reports without proof of work a minute from
+    // everyone together (no per-person state); past it, a clear message and nothing
+    // typed is lost.
     let c = public_client(None);
     let (_, page) = get(&c, app, "/meld?lang=fr").await;
     let token = between(&page, "name=\"csrf\" value=\"", "\"");
     let mut refused = None;
-    for i in 0..=baken_web::public::REPORTS_PER_MINUTE {
+    for i in 0..=common::TEST_UNSOLVED_PER_MINUTE {
         let what = format!("Signalement numéro {i}");
         let r = c
             .post(format!("{}/meld", app.base))
@@ -719,7 +724,7 @@ async fn busy_channel(app: &TestApp) {
         }
     }
     let (i, status, page) = refused.expect("the limit was never reached");
-    assert_eq!(i, baken_web::public::REPORTS_PER_MINUTE);
+    assert_eq!(i, common::TEST_UNSOLVED_PER_MINUTE);
     assert_eq!(status, 429);
     assert!(page.contains("Beaucoup de signalements arrivent"), "{page}");
     assert!(page.contains(&format!(">\nSignalement numéro {i}</textarea>")));
@@ -898,3 +903,272 @@ async fn retention(app: &TestApp) {
     );
 }
 on_both_backends!(retention_shreds_reports_untouched_too_long, retention);
+
+// ---- proof of work ----
+
+/// What a test sends as proof of work.
+enum Pow {
+    /// Nothing (as without JavaScript).
+    None,
+    /// A fresh challenge of the form, solved.
+    Solved,
+    /// This challenge and solution.
+    Given(String, String),
+}
+
+/// The signed challenge of a public form page.
+fn challenge_of(page: &str) -> String {
+    between(page, "name=\"pow_challenge\" value=\"", "\"")
+}
+
+fn solve(token: &str) -> String {
+    let bits: u32 = token.split('.').nth(2).unwrap().parse().unwrap();
+    baken_domain::pow::solve(token, bits)
+}
+
+/// Send a report with the given proof of work; returns the status and the page.
+async fn send_pow(
+    c: &reqwest::Client,
+    app: &TestApp,
+    lang: &str,
+    what: &str,
+    pow: Pow,
+) -> (u16, String) {
+    let (_, page) = get(c, app, &format!("/meld?lang={lang}")).await;
+    let csrf = between(&page, "name=\"csrf\" value=\"", "\"");
+    let (token, solution) = match pow {
+        Pow::None => (String::new(), String::new()),
+        Pow::Solved => {
+            let token = challenge_of(&page);
+            let n = solve(&token);
+            (token, n)
+        }
+        Pow::Given(t, n) => (t, n),
+    };
+    let r = c
+        .post(format!("{}/meld", app.base))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("lang", lang),
+            ("what", what),
+            ("place", PLACE),
+            ("pow_challenge", token.as_str()),
+            ("pow_solution", solution.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn proof_of_work(app: &TestApp) {
+    let c = public_client(None);
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let token = challenge_of(&page);
+    assert_eq!(token.split('.').nth(2), Some("16"), "default difficulty");
+    assert!(page.contains("src=\"/static/pow.js\""));
+    let (status, js) = get(&c, app, "/static/pow.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("crypto.subtle.digest(\"SHA-256\""));
+
+    // The unsolved budget (one a minute here): the second is refused, in Polish, with
+    // everything typed kept and a fresh challenge to solve.
+    assert_eq!(
+        send_pow(&c, app, "pl", "Bez JS pierwszy", Pow::None)
+            .await
+            .0,
+        200
+    );
+    let (status, page) = send_pow(&c, app, "pl", "Bez JS drugi", Pow::None).await;
+    assert_eq!(status, 429);
+    assert!(page.contains("Teraz przychodzi dużo zgłoszeń"), "{page}");
+    assert!(page.contains(">\nBez JS drugi</textarea>"), "{page}");
+    assert!(page.contains(&format!("value=\"{PLACE}\"")));
+    assert_ne!(challenge_of(&page), token);
+
+    // A solved challenge passes on its own budget.
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let token = challenge_of(&page);
+    let n = solve(&token);
+    let given = || Pow::Given(token.clone(), n.clone());
+    let (status, body) = send_pow(&c, app, "pl", "Rozwiązane", given()).await;
+    assert_eq!(status, 200, "{body}");
+    // Reused: spent, so unsolved, and the unsolved budget is gone.
+    assert_eq!(send_pow(&c, app, "pl", "Ponownie", given()).await.0, 429);
+    // Forged: an easier difficulty under the old signature, or signed with another key.
+    let easier = token.replacen(".16.", ".1.", 1);
+    let forged = Pow::Given(easier.clone(), solve(&easier));
+    assert_eq!(send_pow(&c, app, "pl", "Podrobione", forged).await.0, 429);
+    let (id, issued) = (token.split('.').next().unwrap(), app.clock.now());
+    let other = baken_domain::pow::Challenge {
+        id: id.to_string(),
+        issued,
+        bits: 16,
+    }
+    .token(b"not the server key");
+    let forged = Pow::Given(other.clone(), solve(&other));
+    assert_eq!(send_pow(&c, app, "pl", "Obcy klucz", forged).await.0, 429);
+    // A wrong counter does not count either.
+    let wrong = (0u64..)
+        .map(|i| i.to_string())
+        .find(|i| baken_domain::pow::work_bits(&token, i) < 16)
+        .unwrap();
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let fresh = challenge_of(&page);
+    assert_eq!(
+        send_pow(&c, app, "pl", "Zły", Pow::Given(fresh, wrong))
+            .await
+            .0,
+        429
+    );
+
+    // The solved budget (two a minute here) is separate, and also ends.
+    assert_eq!(send_pow(&c, app, "pl", "Drugie", Pow::Solved).await.0, 200);
+    let (status, page) = send_pow(&c, app, "pl", "Trzecie", Pow::Solved).await;
+    assert_eq!(status, 429);
+    assert!(page.contains(">\nTrzecie</textarea>"), "{page}");
+
+    // A challenge older than its lifetime is unsolved (next minute, budgets fresh).
+    let (_, page) = get(&c, app, "/meld?lang=pl").await;
+    let old = challenge_of(&page);
+    let n = solve(&old);
+    app.clock.advance(2 * 60 * 60 + 1);
+    assert_eq!(
+        send_pow(&c, app, "pl", "Nowa minuta", Pow::None).await.0,
+        200
+    );
+    let expired = Pow::Given(old, n);
+    assert_eq!(send_pow(&c, app, "pl", "Stare", expired).await.0, 429);
+    assert_eq!(send_pow(&c, app, "pl", "Świeże", Pow::Solved).await.0, 200);
+}
+
+mod solved_challenges_pass_a_separate_budget {
+    use super::*;
+
+    fn budgets(config: &mut baken_web::WebConfig) {
+        config.public_unsolved_per_minute = 1;
+        config.public_solved_per_minute = 2;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = baken_store::testkit::TestDb::sqlite().await;
+        let app = TestApp::start_with(db, "sqlite", budgets).await;
+        proof_of_work(&app).await;
+        app.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = baken_store::testkit::TestDb::postgres().await else {
+            return;
+        };
+        let app = TestApp::start_with(db, "postgres", budgets).await;
+        proof_of_work(&app).await;
+        app.stop().await;
+    }
+}
+
+// ---- reports in the triage inbox ----
+
+async fn reports_in_inbox(app: &TestApp) {
+    let c = public_client(None);
+    let reporter_side = "Busje bij de loods, elke nacht";
+    let receipt = send_report(&c, app, reporter_side, "nl").await;
+    send_report(&c, app, "Tweede melding zonder vervolg", "nl").await;
+    let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let fields = vec![("observation".to_string(), "Loods".to_string())];
+    let signal = app
+        .submitted_signal(&scope, "registration_desk", &fields)
+        .await;
+    let dossier = app
+        .store
+        .create_dossier(&scope, "Loods", 3, std::slice::from_ref(&signal), T0)
+        .await
+        .unwrap();
+    let coord = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+
+    // One inbox: the signal and both reports, the reports marked as anonymous.
+    let (status, inbox) = coord.get("/inbox").await;
+    assert_eq!(status, 200, "{inbox}");
+    assert!(inbox.contains(&format!("href=\"/signals/{signal}\"")));
+    let ids: Vec<String> = inbox
+        .split("href=\"/reports/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{inbox}");
+    assert_eq!(inbox.matches("baken-anonymous").count(), 2);
+    // Narrowed to anonymous reports: no signal.
+    let (_, only) = coord.get("/inbox?context=public_report").await;
+    assert!(!only.contains(&format!("/signals/{signal}")));
+    assert_eq!(only.matches("href=\"/reports/").count(), 2);
+    let (_, none) = coord.get("/inbox?context=registration_desk").await;
+    assert!(!none.contains("href=\"/reports/"));
+    let (first, second) = {
+        let (_, page) = coord.get(&format!("/reports/{}", ids[0])).await;
+        if page.contains(reporter_side) {
+            (ids[0].clone(), ids[1].clone())
+        } else {
+            (ids[1].clone(), ids[0].clone())
+        }
+    };
+
+    // Attach to the dossier: listed there with its reading, and on the timeline.
+    let (status, page) = coord
+        .post_form(
+            &format!("/reports/{first}/dossier"),
+            &[("dossier", dossier.as_str())],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"dossier-reports\""), "{page}");
+    assert!(page.contains(&format!("href=\"/reports/{first}\"")));
+    let (_, inbox) = coord.get("/inbox").await;
+    assert!(inbox.contains(&format!("href=\"/reports/{first}\"")));
+
+    // Assign, and no follow-up with a reason the reporter never sees.
+    let coord_id = scope.user_id.clone();
+    let (status, _) = coord
+        .post_form(
+            &format!("/reports/{second}/assign"),
+            &[("assignee", coord_id.as_str())],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, mine) = coord.get("/inbox?assignee=me").await;
+    assert!(mine.contains(&format!("href=\"/reports/{second}\"")));
+    assert!(!mine.contains(&format!("href=\"/reports/{first}\"")));
+    let reason = "Interne reden: geen aanwijzingen";
+    let (status, page) = coord
+        .post_form(
+            &format!("/reports/{second}/no-follow-up"),
+            &[("reason", reason)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(reason));
+    let (_, thread) = follow_up(&c, app, &receipt, "").await;
+    assert!(!thread.contains("Interne reden"), "{thread}");
+
+    // Another organisation: 404 on every report route, nothing in its inbox.
+    let other = analyst_of_other_org(app).await;
+    for path in ["assign", "no-follow-up", "dossier"] {
+        let (status, _) = other
+            .post_form(
+                &format!("/reports/{first}/{path}"),
+                &[("dossier", dossier.as_str()), ("reason", "r")],
+            )
+            .await;
+        assert_eq!(status, 404, "{path}");
+    }
+    assert_eq!(other.get(&format!("/reports/{first}")).await.0, 404);
+    let (_, theirs) = other.get("/inbox").await;
+    assert!(!theirs.contains("href=\"/reports/"));
+}
+on_both_backends!(
+    anonymous_reports_share_the_triage_inbox_and_join_dossiers,
+    reports_in_inbox
+);

@@ -16,12 +16,36 @@ async fn check_page(browser: &Browser, name: &str) {
     browser.screenshots(name).await;
 }
 
+/// pow.js filled the solution field with a counter that does the challenge's work.
+async fn assert_pow_solved(browser: &Browser) {
+    let token = browser
+        .prop("input[name='pow_challenge']", "value")
+        .await
+        .unwrap_or_default();
+    let bits: u32 = token.split('.').nth(2).unwrap().parse().unwrap();
+    for _ in 0..600 {
+        let solution = browser
+            .prop("#pow-solution", "value")
+            .await
+            .unwrap_or_default();
+        if !solution.is_empty() {
+            assert!(baken_domain::pow::work_bits(&token, &solution) >= bits);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("pow.js did not solve the challenge within a minute");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reporter_sends_in_dutch_and_arabic_and_follows_up() {
     let Some(browser) = Browser::start().await else {
         return;
     };
-    let app = TestApp::start(baken_store::testkit::TestDb::sqlite().await, "sqlite").await;
+    // Reports without proof of work are refused: each report below gets through only
+    // because pow.js solved its challenge in the browser.
+    let db = baken_store::testkit::TestDb::sqlite().await;
+    let app = TestApp::start_with(db, "sqlite", |c| c.public_unsolved_per_minute = 0).await;
     let c = &browser.client;
     for (lang, what) in [
         ("nl", "Mannen worden elke ochtend met een busje opgehaald"),
@@ -60,6 +84,7 @@ async fn reporter_sends_in_dutch_and_arabic_and_follows_up() {
             .send_keys(photo.to_str().unwrap())
             .await
             .unwrap();
+        assert_pow_solved(&browser).await;
         browser
             .click_and_load("form[action='/meld'] button[type='submit']")
             .await;

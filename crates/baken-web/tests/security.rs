@@ -113,6 +113,9 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/reports/{id}/photos/{seq}", Expect::NotFound),
     ("POST", "/reports/{id}/messages", Expect::NotFound),
     ("POST", "/reports/{id}/status", Expect::NotFound),
+    ("POST", "/reports/{id}/assign", Expect::NotFound),
+    ("POST", "/reports/{id}/no-follow-up", Expect::NotFound),
+    ("POST", "/reports/{id}/dossier", Expect::NotFound),
 ];
 
 /// Routes that end the session or change credentials run last, so they do not log the

@@ -62,6 +62,12 @@ pub struct InboxRow {
     pub status: String,
     pub assignee: String,
     pub in_dossier: bool,
+    /// The row's page; an anonymous report (`/reports/…`) is not a signal.
+    pub href: String,
+    pub anonymous: bool,
+    /// Acute, high, normal: urgent first.
+    pub rank: u8,
+    pub sort_date: String,
 }
 
 #[derive(Template)]
@@ -142,14 +148,33 @@ async fn inbox_page(
                     .map(|(_, n)| n.clone())
                     .unwrap_or_default(),
                 in_dossier: r.dossier_id.is_some(),
+                href: format!("/signals/{}", r.id),
+                anonymous: false,
+                rank: if r.acute || r.urgency == "acute" {
+                    0
+                } else if r.urgency == "high" {
+                    1
+                } else {
+                    2
+                },
+                sort_date: date_of(submitted),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut rows = rows;
+    rows.extend(crate::reports::inbox_rows(state, auth, &filter, &readers).await?);
+    // Urgent first, then the newest (a stable sort keeps each source's own order).
+    rows.sort_by(|a, b| a.rank.cmp(&b.rank).then(b.sort_date.cmp(&a.sort_date)));
     let mut contexts = vec![Choice {
         value: String::new(),
         label: t.t("filter-any"),
         selected: q.context.is_empty(),
     }];
+    contexts.push(Choice {
+        value: crate::public::PUBLIC_CONTEXT.into(),
+        label: t.t("report-anonymous"),
+        selected: q.context == crate::public::PUBLIC_CONTEXT,
+    });
     for ctx in [
         "registration_desk",
         "housing_inspection",
@@ -478,6 +503,8 @@ pub struct DossierPage {
     pub closed: bool,
     pub members: Vec<String>,
     pub signals: Vec<AttachedSignal>,
+    /// Anonymous reports attached to the dossier, with their reading.
+    pub reports: Vec<AttachedSignal>,
     pub things: Vec<String>,
     pub events: Vec<EventRow>,
     pub tasks: Vec<TaskRow>,
@@ -530,6 +557,7 @@ async fn dossier_page(
         .dossier_view(&auth.scope, id, state.now())
         .await?;
     let d = &v.dossier;
+    let reports = crate::reports::attached_reports(state, auth, id).await?;
     let things = things_of(&v.signals, t);
     let offers = barrier_offers(state, &v.signals, t.code());
     let applied = v
@@ -625,6 +653,7 @@ async fn dossier_page(
                         .unwrap_or_default(),
                 })
                 .collect(),
+            reports,
             things,
             events: v
                 .events

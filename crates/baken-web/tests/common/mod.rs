@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 pub const T0: i64 = 1_790_000_000;
 
+/// Public reports without proof of work the test app accepts per minute.
+pub const TEST_UNSOLVED_PER_MINUTE: u32 = 30;
+
 pub struct TestApp {
     pub base: String,
     pub store: Store,
@@ -27,12 +30,24 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start(db: TestDb, backend: &'static str) -> TestApp {
+        TestApp::start_with(db, backend, |_| {}).await
+    }
+
+    /// Start with settings changed by `adjust` (after the test defaults).
+    pub async fn start_with(
+        db: TestDb,
+        backend: &'static str,
+        adjust: impl FnOnce(&mut WebConfig),
+    ) -> TestApp {
         let clock = Arc::new(FixedClock::new(T0));
         let demo = seed_demo(&db.store, T0).await.expect("seed demo");
-        let config = WebConfig {
+        let mut config = WebConfig {
             secure_cookies: false,
+            // Most tests post public reports without proof of work, several a minute.
+            public_unsolved_per_minute: TEST_UNSOLVED_PER_MINUTE,
             ..WebConfig::default()
         };
+        adjust(&mut config);
         let state = AppState::new(db.store.clone(), config, clock.clone() as Arc<dyn Clock>)
             .expect("state");
         state.load_link_index().await.expect("link index");
