@@ -447,6 +447,8 @@ pub struct ReferralRow {
     pub date: String,
     pub partner: String,
     pub categories: String,
+    /// What happened since, for the coordinator (see `referrals.rs`).
+    pub state: super::referrals::ReferralStateView,
 }
 
 /// A barrier applied on the dossier.
@@ -486,6 +488,7 @@ pub struct DossierPage {
     pub partners: Vec<Choice>,
     pub categories: Vec<CategoryChoice>,
     pub referrals: Vec<ReferralRow>,
+    pub channels: Vec<Choice>,
     pub next_statuses: Vec<Choice>,
     pub readers: Vec<Choice>,
     pub today: String,
@@ -518,7 +521,7 @@ fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
     things
 }
 
-async fn dossier_page(
+pub(crate) async fn dossier_page(
     state: &AppState,
     auth: &Auth,
     id: &str,
@@ -572,6 +575,7 @@ async fn dossier_page(
                 .map(|c| t.t(&format!("refcat-{c}")))
                 .collect::<Vec<_>>()
                 .join(", "),
+            state: super::referrals::state_view(t, &r.state),
         })
         .collect();
     let next_statuses = DOSSIER_STATUSES
@@ -652,6 +656,7 @@ async fn dossier_page(
             partners,
             categories: category_choices(t, &[]),
             referrals,
+            channels: super::referrals::channel_choices(t),
             next_statuses,
             readers,
             today: state.today(),
@@ -780,6 +785,7 @@ fn category_choices(t: &Tr, checked: &[String]) -> Vec<CategoryChoice> {
 }
 
 /// Refer the dossier to a contact point with the data categories ticked (at least one).
+/// The referral stores a snapshot of exactly those categories, made now.
 pub async fn refer(
     State(state): State<AppState>,
     auth: Auth,
@@ -791,13 +797,19 @@ pub async fn refer(
         .filter(|(k, _)| k == "category")
         .map(|(_, v)| v.clone())
         .collect();
+    let t = &auth.ctx.tr;
+    let v = state
+        .store
+        .dossier_view(&auth.scope, &id, state.now())
+        .await?;
+    let sections = referral_sections(&state, t, &v, &categories);
     match state
         .store
         .refer_dossier(
             &auth.scope,
             &id,
             super::form_value(&fields, "contact"),
-            &categories,
+            &sections,
             state.now(),
         )
         .await
@@ -808,6 +820,61 @@ pub async fn refer(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The data of each chosen category as it is now: what a referral's snapshot holds.
+/// Unknown categories get no lines (the store refuses them).
+fn referral_sections(
+    state: &AppState,
+    t: &Tr,
+    v: &baken_store::DossierView,
+    categories: &[String],
+) -> Vec<baken_store::ReferralSection> {
+    categories
+        .iter()
+        .map(|c| {
+            let lines = match c.as_str() {
+                "summary" => vec![
+                    v.dossier.title.clone(),
+                    t.t(&format!("dstatus-{}", v.dossier.status)),
+                ],
+                "observations" => v
+                    .signals
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            date_of(s.submitted_at.unwrap_or(s.created_at)),
+                            super::form_value(&s.fields, "observation")
+                        )
+                    })
+                    .collect(),
+                "entities" => things_of(&v.signals, t),
+                "barriers" => v
+                    .barriers
+                    .iter()
+                    .map(|b| {
+                        let line = format!(
+                            "{} — {}: {}",
+                            barrier_name(state, &b.barrier_id, t.code()),
+                            b.applied_by,
+                            t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
+                        );
+                        if b.outcome.is_empty() {
+                            line
+                        } else {
+                            format!("{line} — {}", b.outcome)
+                        }
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            baken_store::ReferralSection {
+                category: c.clone(),
+                lines,
+            }
+        })
+        .collect()
 }
 
 pub struct DocumentSection {
@@ -860,53 +927,7 @@ pub async fn referral_document(
                 .collect()
         })
         .unwrap_or_default();
-    let sections = r
-        .categories
-        .iter()
-        .map(|c| {
-            let lines = match c.as_str() {
-                "summary" => vec![
-                    v.dossier.title.clone(),
-                    t.t(&format!("dstatus-{}", v.dossier.status)),
-                ],
-                "observations" => v
-                    .signals
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "{}: {}",
-                            date_of(s.submitted_at.unwrap_or(s.created_at)),
-                            super::form_value(&s.fields, "observation")
-                        )
-                    })
-                    .collect(),
-                "entities" => things_of(&v.signals, t),
-                _ => v
-                    .barriers
-                    .iter()
-                    .map(|b| {
-                        let line = format!(
-                            "{} — {}: {}",
-                            barrier_name(&state, &b.barrier_id, t.code()),
-                            b.applied_by,
-                            t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
-                        );
-                        if b.outcome.is_empty() {
-                            line
-                        } else {
-                            format!("{line} — {}", b.outcome)
-                        }
-                    })
-                    .collect(),
-            };
-            DocumentSection {
-                label: t.t(&format!("refcat-{c}")),
-                ground: t.t(&format!("refcat-{c}-ground")),
-                purpose: t.t(&format!("refcat-{c}-purpose")),
-                lines,
-            }
-        })
-        .collect();
+    let sections = super::referrals::document_sections(t, &r.state.sections);
     Ok(page(
         StatusCode::OK,
         &ReferralPage {

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod dossiers;
 pub mod learn;
 pub mod login;
+pub mod referrals;
 pub mod signals;
 
 use crate::state::AppState;
