@@ -231,3 +231,71 @@ impl Store {
         })
     }
 }
+
+/// Statements that make the trail append-only inside the database itself: an UPDATE,
+/// DELETE or TRUNCATE of `audit_log`, or a DELETE of `audit_head`, is refused whoever
+/// sends it — a bug, an injected query or a careless hand. The hash chain still detects
+/// what someone with owner rights does after dropping the guard. Migrations are shared by
+/// both databases and trigger syntax is not, so these are applied after migrating, and
+/// are idempotent.
+const SQLITE_GUARDS: &[&str] = &[
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head \
+     BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END",
+];
+
+const POSTGRES_GUARDS: &[&str] = &[
+    "CREATE OR REPLACE FUNCTION baken_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS \
+     $$ BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $$",
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log \
+     FOR EACH STATEMENT EXECUTE FUNCTION baken_audit_append_only()",
+    "DROP TRIGGER IF EXISTS audit_head_no_delete ON audit_head",
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE OR TRUNCATE ON audit_head \
+     FOR EACH STATEMENT EXECUTE FUNCTION baken_audit_append_only()",
+];
+
+const SQLITE_LIFT: &[&str] = &[
+    "DROP TRIGGER IF EXISTS audit_log_no_update",
+    "DROP TRIGGER IF EXISTS audit_log_no_delete",
+    "DROP TRIGGER IF EXISTS audit_head_no_delete",
+];
+
+const POSTGRES_LIFT: &[&str] = &[
+    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+    "DROP TRIGGER IF EXISTS audit_head_no_delete ON audit_head",
+];
+
+impl Store {
+    /// Make the audit tables append-only in the database (run by [`Store::migrate`]).
+    pub(crate) async fn guard_audit_trail(&self) -> Result<()> {
+        self.run_statements(match self.backend {
+            crate::Backend::Sqlite => SQLITE_GUARDS,
+            crate::Backend::Postgres => POSTGRES_GUARDS,
+        })
+        .await
+    }
+
+    /// Drop the append-only guard, as someone with database-owner rights could. Only for
+    /// tests that prove the hash chain detects tampering; application code never calls it.
+    #[doc(hidden)]
+    pub async fn lift_audit_guard_for_tamper_test(&self) -> Result<()> {
+        self.run_statements(match self.backend {
+            crate::Backend::Sqlite => SQLITE_LIFT,
+            crate::Backend::Postgres => POSTGRES_LIFT,
+        })
+        .await
+    }
+
+    async fn run_statements(&self, statements: &[&str]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for statement in statements {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -126,7 +126,7 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
-        Ok(())
+        self.guard_audit_trail().await
     }
 
     pub fn backend(&self) -> Backend {

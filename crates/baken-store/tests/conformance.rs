@@ -231,60 +231,100 @@ async fn story(store: &Store) {
         VerifyOutcome::Intact { records: 23 }
     );
 
+    guard_story(store).await;
     tamper_story(store).await;
+}
+
+/// Change the trail by hand, as someone with database-owner rights could: first drop the
+/// append-only guard that refuses it.
+async fn tamper(store: &Store, sql: &str) {
+    store.lift_audit_guard_for_tamper_test().await.unwrap();
+    sqlx::query(sql).execute(store.raw_pool()).await.unwrap();
+}
+
+/// The database itself refuses to change or delete audit records or the head, while
+/// appending goes on; the chain stays intact.
+async fn guard_story(store: &Store) {
+    for statement in [
+        "UPDATE audit_log SET action = 'nothing-to-see' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 1",
+        "DELETE FROM audit_log",
+        "DELETE FROM audit_head",
+    ] {
+        let refused = sqlx::query(statement).execute(store.raw_pool()).await;
+        let message = refused.expect_err(statement).to_string();
+        assert!(
+            message.contains("append-only") || message.contains("cannot be deleted"),
+            "{statement}: {message}"
+        );
+    }
+    store
+        .migrate()
+        .await
+        .expect("migrating again keeps the guard in place");
+    assert!(sqlx::query("DELETE FROM audit_log")
+        .execute(store.raw_pool())
+        .await
+        .is_err());
+    let before = match store.verify_audit().await.unwrap() {
+        VerifyOutcome::Intact { records } => records,
+        broken => panic!("{broken:?}"),
+    };
+    append(store, "after-guard").await;
+    assert_eq!(
+        store.verify_audit().await.unwrap(),
+        VerifyOutcome::Intact {
+            records: before + 1
+        }
+    );
 }
 
 /// Changing, deleting and reordering records by hand is detected and the record named.
 async fn tamper_story(store: &Store) {
-    let pool = store.raw_pool();
     // Change record 5.
-    sqlx::query("UPDATE audit_log SET action = 'nothing-to-see' WHERE seq = 5")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(
+        store,
+        "UPDATE audit_log SET action = 'nothing-to-see' WHERE seq = 5",
+    )
+    .await;
     assert_eq!(
         store.verify_audit().await.unwrap(),
         VerifyOutcome::Broken(ChainBreak::Altered { seq: 5 })
     );
-    sqlx::query("UPDATE audit_log SET action = 'concurrent-x' WHERE seq = 5")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(
+        store,
+        "UPDATE audit_log SET action = 'concurrent-x' WHERE seq = 5",
+    )
+    .await;
 
     // Reorder: swap the contents of records 7 and 8 (keeping their seq numbers).
     let swap =
         "UPDATE audit_log SET seq = CASE seq WHEN 7 THEN -8 WHEN 8 THEN -7 END WHERE seq IN (7, 8)";
-    sqlx::query(swap).execute(pool).await.unwrap();
-    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(store, swap).await;
+    tamper(store, "UPDATE audit_log SET seq = -seq WHERE seq < 0").await;
     match store.verify_audit().await.unwrap() {
         VerifyOutcome::Broken(b) => assert!(b.seq() <= 7, "first break at or before 7: {b}"),
         other => panic!("reorder not detected: {other:?}"),
     }
 }
 
+/// Append a record with no actor.
+async fn append(store: &Store, action: &str) {
+    let entry = AuditEntry {
+        action: action.into(),
+        object_type: "t".into(),
+        purpose: "p".into(),
+        result: "ok".into(),
+        ..Default::default()
+    };
+    store.append_audit(&entry, NOW).await.unwrap();
+}
+
 async fn delete_story(store: &Store) {
     for i in 0..5 {
-        store
-            .append_audit(
-                &AuditEntry {
-                    action: format!("a{i}"),
-                    object_type: "t".into(),
-                    purpose: "p".into(),
-                    result: "ok".into(),
-                    ..Default::default()
-                },
-                NOW,
-            )
-            .await
-            .unwrap();
+        append(store, &format!("a{i}")).await;
     }
-    sqlx::query("DELETE FROM audit_log WHERE seq = 3")
-        .execute(store.raw_pool())
-        .await
-        .unwrap();
+    tamper(store, "DELETE FROM audit_log WHERE seq = 3").await;
     assert_eq!(
         store.verify_audit().await.unwrap(),
         VerifyOutcome::Broken(ChainBreak::Gap {
@@ -292,10 +332,7 @@ async fn delete_story(store: &Store) {
             found_seq: 4
         })
     );
-    sqlx::query("DELETE FROM audit_log WHERE seq >= 3")
-        .execute(store.raw_pool())
-        .await
-        .unwrap();
+    tamper(store, "DELETE FROM audit_log WHERE seq >= 3").await;
     assert_eq!(
         store.verify_audit().await.unwrap(),
         VerifyOutcome::Broken(ChainBreak::Truncated {

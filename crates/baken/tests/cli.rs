@@ -64,16 +64,23 @@ fn fill_trail(url: &str) {
     );
 }
 
+/// Change the trail by hand, as someone with database-owner rights could: first drop the
+/// append-only guard (the `baken` runs in between reinstall it when they migrate).
+async fn tamper(store: &baken_store::Store, sql: &str) {
+    store.lift_audit_guard_for_tamper_test().await.unwrap();
+    sqlx::query(sql).execute(store.raw_pool()).await.unwrap();
+}
+
 async fn tamper_cases(db: TestDb) {
     let url = db.url.clone();
     fill_trail(&url);
-    let pool = db.store.raw_pool();
 
     // 1. Change a record.
-    sqlx::query("UPDATE audit_log SET purpose = 'nothing' WHERE seq = 3")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(
+        &db.store,
+        "UPDATE audit_log SET purpose = 'nothing' WHERE seq = 3",
+    )
+    .await;
     let o = baken(&["audit", "verify", "--database-url", &url]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -81,25 +88,22 @@ async fn tamper_cases(db: TestDb) {
         "{}",
         text(&o.stderr)
     );
-    sqlx::query("UPDATE audit_log SET purpose = 'administration' WHERE seq = 3")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(
+        &db.store,
+        "UPDATE audit_log SET purpose = 'administration' WHERE seq = 3",
+    )
+    .await;
     assert!(baken(&["audit", "verify", "--database-url", &url])
         .status
         .success());
 
     // 2. Reorder two records (swap their places in the sequence).
-    sqlx::query(
+    tamper(
+        &db.store,
         "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE seq IN (2, 3)",
     )
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
-        .execute(pool)
-        .await
-        .unwrap();
+    .await;
+    tamper(&db.store, "UPDATE audit_log SET seq = -seq WHERE seq < 0").await;
     let o = baken(&["audit", "verify", "--database-url", &url]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -107,25 +111,18 @@ async fn tamper_cases(db: TestDb) {
         "{}",
         text(&o.stderr)
     );
-    sqlx::query(
+    tamper(
+        &db.store,
         "UPDATE audit_log SET seq = CASE seq WHEN 2 THEN -3 WHEN 3 THEN -2 END WHERE seq IN (2, 3)",
     )
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query("UPDATE audit_log SET seq = -seq WHERE seq < 0")
-        .execute(pool)
-        .await
-        .unwrap();
+    .await;
+    tamper(&db.store, "UPDATE audit_log SET seq = -seq WHERE seq < 0").await;
     assert!(baken(&["audit", "verify", "--database-url", &url])
         .status
         .success());
 
     // 3. Delete a record.
-    sqlx::query("DELETE FROM audit_log WHERE seq = 4")
-        .execute(pool)
-        .await
-        .unwrap();
+    tamper(&db.store, "DELETE FROM audit_log WHERE seq = 4").await;
     let o = baken(&["audit", "verify", "--database-url", &url]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
