@@ -540,6 +540,100 @@ on_both_backends!(
     partner_reaches_only_its_referrals
 );
 
+/// A referral to a partner outside Baken: the document as PDF (only the snapshot), and
+/// the coordinator records when and how it was sent, which lands on the timeline. Later
+/// changes to the dossier never reach the snapshot.
+async fn referral_document_outside_baken(app: &TestApp) {
+    let coord = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let dossier = app
+        .store
+        .create_dossier(&coord, "Dossier buiten Baken", 3, &[], T0)
+        .await
+        .unwrap();
+    let outside = app
+        .store
+        .contacts(&coord, T0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.partner_org_id.is_none())
+        .unwrap();
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    let (status, _) = client
+        .post_form(
+            &format!("/dossiers/{dossier}/referrals"),
+            &[("contact", outside.id.as_str()), ("category", "summary")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let referral = app
+        .store
+        .dossier_view(&coord, &dossier, T0)
+        .await
+        .unwrap()
+        .referrals[0]
+        .id
+        .clone();
+    // Changed after the referral: the document keeps what it was made with.
+    app.store
+        .add_dossier_entry(&coord, &dossier, "note", "Later nieuws", T0)
+        .await
+        .unwrap();
+    let response = client
+        .get_raw(&format!(
+            "/dossiers/{dossier}/referrals/{referral}?format=pdf"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    let pdf = response.bytes().await.unwrap();
+    if let Some(text) = common::pdf::pdf_text(&pdf) {
+        assert!(text.contains("Dossier buiten Baken"), "{text}");
+        assert!(text.contains(&outside.partner), "{text}");
+        assert!(!text.contains("Later nieuws"), "{text}");
+    }
+    if let Some(png) = common::pdf::render_first_page_png(&pdf) {
+        assert!(png.len() > 1000);
+    }
+
+    let sent = format!("/dossiers/{dossier}/referrals/{referral}/sent");
+    let (status, body) = client
+        .post_form(&sent, &[("channel", "post"), ("date", "2099-01-01")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("vandaag of eerder"), "{body}");
+    let (status, _) = client
+        .post_form(&sent, &[("channel", "pigeon"), ("date", "2026-01-01")])
+        .await;
+    assert_eq!(status, 422);
+    let (status, page) = client
+        .post_form(
+            &sent,
+            &[("channel", "secure_email"), ("date", "2026-01-01")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("verwijsdocument verstuurd"), "{page}");
+    assert!(page.contains("beveiligde e-mail — 2026-01-01"), "{page}");
+    // No reply to a partner outside Baken: there is no inbox to answer.
+    let (status, _) = client
+        .post_form(
+            &format!("/dossiers/{dossier}/referrals/{referral}/reply"),
+            &[("text", "Hallo")],
+        )
+        .await;
+    assert_eq!(status, 422);
+}
+on_both_backends!(
+    referral_document_outside_baken_on_both,
+    referral_document_outside_baken
+);
+
 async fn headers_on_every_get_route(app: &TestApp) {
     let client = app
         .logged_in("demo-administrator", &app.password("demo-administrator"))

@@ -902,6 +902,7 @@ pub async fn referral_document(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, referral)): Path<(String, String)>,
+    Query(format): Query<super::referrals::DocumentFormat>,
 ) -> AppResult<Response> {
     let t = &auth.ctx.tr;
     let v = state
@@ -919,7 +920,7 @@ pub async fn referral_document(
         .await?
         .into_iter()
         .find(|c| c.id == r.contact_id);
-    let reach = contact
+    let reach: Vec<String> = contact
         .map(|c| {
             [c.phone, c.email, c.address, c.hours]
                 .into_iter()
@@ -928,13 +929,25 @@ pub async fn referral_document(
         })
         .unwrap_or_default();
     let sections = super::referrals::document_sections(t, &r.state.sections);
+    let from = auth.org_name().to_string();
+    let to = format!("{} — {}", r.partner, r.contact);
+    if format.is_pdf() {
+        return Ok(super::referrals::document_pdf(
+            t,
+            &date_of(r.created_at),
+            &from,
+            &to,
+            &reach,
+            &sections,
+        ));
+    }
     Ok(page(
         StatusCode::OK,
         &ReferralPage {
             id: id.clone(),
             date: date_of(r.created_at),
-            from: auth.org_name().to_string(),
-            to: format!("{} — {}", r.partner, r.contact),
+            from,
+            to,
             reach,
             sections,
             c: Chrome::app(&auth, "referral-title", "/dossiers"),

@@ -12,12 +12,13 @@ use crate::state::AppState;
 use crate::views::{date_of, page, time_of, Chrome};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baken_domain::dossier::{REFERRAL_CHANNELS, REFERRAL_OUTCOMES};
 use baken_domain::signal::valid_date;
 use baken_store::{IncomingReferral, ReferralSection, ReferralState, StoreError};
+use serde::Deserialize;
 
 /// Longest text of a question, reply or outcome.
 const TEXT_MAX: usize = 5000;
@@ -305,4 +306,61 @@ pub fn channel_choices(t: &Tr) -> Vec<Choice> {
             selected: false,
         })
         .collect()
+}
+
+/// `?format=pdf` asks for the referral document as PDF instead of HTML.
+#[derive(Deserialize, Default)]
+pub struct DocumentFormat {
+    #[serde(default)]
+    format: String,
+}
+
+impl DocumentFormat {
+    pub fn is_pdf(&self) -> bool {
+        self.format == "pdf"
+    }
+}
+
+/// The referral document as PDF: the same facts and sections as the printable page.
+pub fn document_pdf(
+    t: &Tr,
+    date: &str,
+    from: &str,
+    to: &str,
+    reach: &[String],
+    sections: &[DocumentSection],
+) -> Response {
+    let mut doc = crate::pdf::PdfDocument::new(&t.t("referral-title"));
+    doc.language(t.code())
+        .field(&t.t("referral-date"), date)
+        .field(&t.t("referral-from"), from)
+        .field(&t.t("referral-to"), to);
+    if !reach.is_empty() {
+        doc.field(&t.t("referral-reach"), &reach.join(" · "));
+    }
+    doc.paragraph(&t.t("referral-minimised"));
+    for s in sections {
+        doc.heading(&s.label).paragraph(&format!(
+            "{} {} · {} {}",
+            t.t("refer-ground"),
+            s.ground,
+            t.t("refer-purpose"),
+            s.purpose
+        ));
+        for line in &s.lines {
+            doc.bullet(line);
+        }
+    }
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"referral.pdf\"",
+            ),
+        ],
+        doc.finish(),
+    )
+        .into_response()
 }
