@@ -587,3 +587,4 @@ event-referral-outcome = outcome of the referral
 event-referral-reply = reply to the partner
 event-referral-sent = referral document sent
 dir-err-organisation = no organisation of this Baken has this name (leave the cell empty when the partner does not use Baken).
+dir-csv-organisation-hint = Optionally add a column organisation: the name of the partner's organisation in this Baken, so referrals reach its referral inbox.

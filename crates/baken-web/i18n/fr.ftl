@@ -587,3 +587,4 @@ event-referral-outcome = résultat de l'orientation
 event-referral-reply = réponse au partenaire
 event-referral-sent = document d'orientation envoyé
 dir-err-organisation = aucune organisation de ce Baken ne porte ce nom (laissez la cellule vide si le partenaire n'utilise pas Baken).
+dir-csv-organisation-hint = Ajoutez au besoin une colonne organisation : le nom de l'organisation du partenaire dans ce Baken, pour que les orientations arrivent dans sa boîte.

@@ -587,3 +587,4 @@ event-referral-outcome = uitkomst van de doorverwijzing
 event-referral-reply = antwoord aan de partner
 event-referral-sent = verwijsdocument verstuurd
 dir-err-organisation = er is geen organisatie in deze Baken met deze naam (laat de cel leeg als de partner Baken niet gebruikt).
+dir-csv-organisation-hint = Voeg eventueel een kolom organisation toe: de naam van de organisatie van de partner in deze Baken, zodat doorverwijzingen in haar inbox aankomen.
