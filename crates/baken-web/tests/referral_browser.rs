@@ -167,6 +167,12 @@ async fn coordinator_refers_to_the_partner_who_answers_and_the_source_sees_handl
             && timeline.contains("Opsporingsonderzoek gestart"),
         "{timeline}"
     );
+    c.execute(
+        "document.getElementById('timeline').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     browser.screenshots("referral-5-coordinator-timeline").await;
 
     // The source sees "handled", not the dossier.
