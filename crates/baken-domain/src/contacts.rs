@@ -17,6 +17,10 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "hours",
 ];
 
+/// An optional column: the name of the Baken organisation the contact point belongs to,
+/// when that partner uses this Baken (referrals then reach its referral inbox).
+pub const CSV_ORGANISATION: &str = "organisation";
+
 /// Longest text accepted in a cell.
 pub const CELL_MAX: usize = 500;
 
@@ -32,6 +36,9 @@ pub struct ContactPoint {
     pub email: String,
     pub address: String,
     pub hours: String,
+    /// The Baken organisation (by name) the contact point belongs to; empty when the
+    /// partner does not use this Baken.
+    pub organisation: String,
 }
 
 /// One bad cell: 1-based line of the file, the column's name, and a stable code
@@ -53,9 +60,11 @@ fn err(line: u64, column: &str, code: &'static str) -> CellError {
 }
 
 /// Parse a whole directory file. Either every line is good, or every problem is listed.
+/// An `organisation` cell must name one of `known_organisations` (code `organisation`).
 pub fn parse_csv(
     text: &str,
     known_phenomena: &[&str],
+    known_organisations: &[&str],
 ) -> Result<Vec<ContactPoint>, Vec<CellError>> {
     // Forms send CRLF; the csv reader would count those lines short.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -69,7 +78,7 @@ pub fn parse_csv(
     };
     let mut errors = Vec::new();
     for c in &header {
-        if !CSV_COLUMNS.contains(&c.as_str()) {
+        if !CSV_COLUMNS.contains(&c.as_str()) && c != CSV_ORGANISATION {
             errors.push(err(1, c, "header"));
         }
     }
@@ -119,6 +128,14 @@ pub fn parse_csv(
         let email = cell("email", false);
         let address = cell("address", false);
         let hours = cell("hours", false);
+        let organisation = if header.iter().any(|h| h == CSV_ORGANISATION) {
+            cell(CSV_ORGANISATION, false)
+        } else {
+            String::new()
+        };
+        if !organisation.is_empty() && !known_organisations.contains(&organisation.as_str()) {
+            errors.push(err(line, CSV_ORGANISATION, "organisation"));
+        }
         let country = match country_text.to_ascii_uppercase().as_str() {
             "NL" => Some(Country::NL),
             "BE" => Some(Country::BE),
@@ -168,6 +185,7 @@ pub fn parse_csv(
                     email,
                     address,
                     hours,
+                    organisation,
                 });
             }
         }
@@ -194,7 +212,7 @@ mod tests {
         let text = format!(
             "{HEADER}Politie,J. Jansen,NL,Utrecht,sexual_exploitation labour_exploitation,030 123 4567,j@politie.example,\"Straat 1, Utrecht\",ma-vr 9-17\n"
         );
-        let rows = parse_csv(&text, KNOWN).unwrap();
+        let rows = parse_csv(&text, KNOWN, &[]).unwrap();
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].country, Country::NL);
         assert_eq!(rows[0].phenomena.len(), 2);
@@ -206,7 +224,7 @@ mod tests {
         let text = format!(
             "{HEADER}Politie,,NL,Utrecht,,030 123 4567,,,\nInspectie,,XX,Gent,unknown_thing,,not-an-email,,\n,,BE,Gent,,,a@b.example,,\n"
         );
-        let errors = parse_csv(&text, KNOWN).unwrap_err();
+        let errors = parse_csv(&text, KNOWN, &[]).unwrap_err();
         let found: Vec<(u64, &str, &str)> = errors
             .iter()
             .map(|e| (e.line, e.column.as_str(), e.code))
@@ -219,17 +237,33 @@ mod tests {
     }
 
     #[test]
+    fn an_optional_organisation_column_names_a_known_baken_organisation() {
+        let text = "partner,name,country,region,phenomena,phone,email,address,hours,organisation\n\
+            Politie,,NL,R,,,a@b.example,,,Politie Demo\n\
+            Inspectie,,NL,R,,,c@d.example,,,\n";
+        let rows = parse_csv(text, KNOWN, &["Politie Demo"]).unwrap();
+        assert_eq!(rows[0].organisation, "Politie Demo");
+        assert_eq!(rows[1].organisation, "");
+        let errors = parse_csv(text, KNOWN, &["Iets anders"]).unwrap_err();
+        assert_eq!(
+            (errors[0].line, errors[0].column.as_str(), errors[0].code),
+            (2, "organisation", "organisation")
+        );
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
     fn lines_are_counted_with_windows_line_ends() {
         let text = "partner,name,country,region,phenomena,phone,email,address,hours\r\nA,,NL,R,,,a@b.example,,\r\nB,,NL,R,,,bad,,\r\n";
-        let errors = parse_csv(text, KNOWN).unwrap_err();
+        let errors = parse_csv(text, KNOWN, &[]).unwrap_err();
         assert_eq!((errors[0].line, errors[0].column.as_str()), (3, "email"));
     }
 
     #[test]
     fn a_wrong_header_or_row_length_is_refused() {
-        assert!(parse_csv("partner,name\nx,y\n", KNOWN).is_err());
+        assert!(parse_csv("partner,name\nx,y\n", KNOWN, &[]).is_err());
         let text = format!("{HEADER}Politie,NL\n");
-        assert_eq!(parse_csv(&text, KNOWN).unwrap_err()[0].code, "columns");
-        assert_eq!(parse_csv(HEADER, KNOWN).unwrap_err()[0].code, "empty");
+        assert_eq!(parse_csv(&text, KNOWN, &[]).unwrap_err()[0].code, "columns");
+        assert_eq!(parse_csv(HEADER, KNOWN, &[]).unwrap_err()[0].code, "empty");
     }
 }

@@ -58,6 +58,25 @@ pub fn can_move(from: &str, to: &str) -> bool {
 /// `refcat-{code}`, `refcat-{code}-ground`, `refcat-{code}-purpose`).
 pub const REFERRAL_CATEGORIES: [&str; 4] = ["summary", "observations", "entities", "barriers"];
 
+/// How a partner that uses Baken answers a referral (translated as `routcome-{code}`).
+pub const REFERRAL_OUTCOMES: [&str; 4] = ["taken_up", "investigation", "no_action", "passed_on"];
+
+/// How a referral document reached a partner that does not use Baken (`rchannel-{code}`).
+pub const REFERRAL_CHANNELS: [&str; 4] = ["secure_email", "post", "by_hand", "phone"];
+
+/// A referral's state in the partner's inbox: `sent` → `acknowledged` → `answered`.
+/// Answering is possible straight from `sent`; an answered referral stays answered.
+pub fn referral_status_after(status: &str, step: &str) -> Option<&'static str> {
+    match (status, step) {
+        ("answered", _) => None,
+        ("sent", "acknowledged") => Some("acknowledged"),
+        (_, "outcome") => Some("answered"),
+        ("sent", "question") => Some("sent"),
+        ("acknowledged", "question") => Some("acknowledged"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +102,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_referral_is_acknowledged_then_answered_and_then_closed_to_partner_steps() {
+        assert_eq!(
+            referral_status_after("sent", "acknowledged"),
+            Some("acknowledged")
+        );
+        assert_eq!(referral_status_after("acknowledged", "acknowledged"), None);
+        assert_eq!(
+            referral_status_after("acknowledged", "question"),
+            Some("acknowledged")
+        );
+        assert_eq!(referral_status_after("sent", "outcome"), Some("answered"));
+        assert_eq!(referral_status_after("answered", "question"), None);
+        assert_eq!(referral_status_after("answered", "outcome"), None);
+        assert_eq!(referral_status_after("sent", "reply"), None);
     }
 
     #[test]

@@ -19,26 +19,38 @@ pub struct StoredContact {
     pub email: String,
     pub address: String,
     pub hours: String,
+    /// The Baken organisation the contact point belongs to, when the partner uses Baken.
+    pub partner_org_id: Option<String>,
 }
 
 impl Store {
     /// Replace the directory of `org_id` by `rows`, in one transaction. The caller has
     /// authorised and audited (the CLI and the seed); web callers use [`Store::import_contacts`].
+    /// A row's `organisation` names a Baken organisation; an unknown one is `NotFound`
+    /// (the parser has already checked the names, so this only guards against a race).
     pub async fn replace_contacts(
         &self,
         org_id: &str,
         rows: &[ContactPoint],
         now: i64,
     ) -> Result<usize> {
+        let mut partner_orgs = Vec::with_capacity(rows.len());
+        for c in rows {
+            partner_orgs.push(if c.organisation.is_empty() {
+                None
+            } else {
+                Some(self.org_by_name(&c.organisation).await?.id)
+            });
+        }
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM contact_points WHERE org_id = $1")
             .bind(org_id)
             .execute(&mut *tx)
             .await?;
-        for c in rows {
+        for (c, partner_org) in rows.iter().zip(&partner_orgs) {
             sqlx::query(
-                "INSERT INTO contact_points (id, org_id, partner, name, country, region, phenomena, phone, email, address, hours, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                "INSERT INTO contact_points (id, org_id, partner, name, country, region, phenomena, phone, email, address, hours, created_at, partner_org_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(new_id())
             .bind(org_id)
@@ -52,6 +64,7 @@ impl Store {
             .bind(&c.address)
             .bind(&c.hours)
             .bind(now)
+            .bind(partner_org)
             .execute(&mut *tx)
             .await?;
         }
@@ -103,7 +116,7 @@ impl Store {
         )
         .await?;
         let rows = sqlx::query(
-            "SELECT id, partner, name, country, region, phenomena, phone, email, address, hours \
+            "SELECT id, partner, name, country, region, phenomena, phone, email, address, hours, partner_org_id \
              FROM contact_points WHERE org_id = $1 ORDER BY country, region, partner, name, id LIMIT 5000",
         )
         .bind(&scope.org_id)
@@ -126,6 +139,7 @@ impl Store {
                     email: r.try_get("email")?,
                     address: r.try_get("address")?,
                     hours: r.try_get("hours")?,
+                    partner_org_id: r.try_get("partner_org_id")?,
                 })
             })
             .collect()

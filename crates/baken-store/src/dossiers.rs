@@ -4,7 +4,7 @@
 //! `NotFound`, exactly like one that does not exist.
 
 use crate::{new_id, Result, Scope, SignalRecord, Store, StoreError};
-use baken_domain::dossier::{can_move, dossier_visible, REFERRAL_CATEGORIES};
+use baken_domain::dossier::{can_move, dossier_visible};
 use baken_domain::{Permission, Role};
 use sqlx::Row;
 
@@ -48,7 +48,8 @@ pub struct DossierBarrier {
     pub updated_at: i64,
 }
 
-/// A referral of a dossier to a contact point.
+/// A referral of a dossier to a contact point, with the snapshot sent and what happened
+/// since (see `referrals.rs`).
 #[derive(Debug, Clone)]
 pub struct DossierReferral {
     pub id: String,
@@ -57,6 +58,7 @@ pub struct DossierReferral {
     pub contact: String,
     pub categories: Vec<String>,
     pub created_at: i64,
+    pub state: crate::ReferralState,
 }
 
 /// The states of an applied barrier.
@@ -109,7 +111,7 @@ impl Store {
     }
 
     /// Rows about one dossier (`$1` is its id), each made into a `T`.
-    async fn dossier_rows<T>(
+    pub(crate) async fn dossier_rows<T>(
         &self,
         sql: &str,
         id: &str,
@@ -179,7 +181,13 @@ impl Store {
         Ok(())
     }
 
-    async fn audit_dossier(&self, scope: &Scope, action: &str, id: &str, now: i64) -> Result<()> {
+    pub(crate) async fn audit_dossier(
+        &self,
+        scope: &Scope,
+        action: &str,
+        id: &str,
+        now: i64,
+    ) -> Result<()> {
         self.audit_read(
             scope,
             action,
@@ -373,26 +381,7 @@ impl Store {
         },
         )
         .await?;
-        let referrals = self.dossier_rows(
-            "SELECT id, contact_id, partner, contact, categories, created_at FROM dossier_referrals \
-             WHERE dossier_id = $1 ORDER BY created_at, id",
-            id,
-            |r| {
-            Ok(DossierReferral {
-                id: r.try_get("id")?,
-                contact_id: r.try_get("contact_id")?,
-                partner: r.try_get("partner")?,
-                contact: r.try_get("contact")?,
-                categories: r
-                    .try_get::<String, _>("categories")?
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
-                created_at: r.try_get("created_at")?,
-            })
-        },
-        )
-        .await?;
+        let referrals = self.dossier_referrals(id).await?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM signals WHERE dossier_id = $1 ORDER BY submitted_at, id")
                 .bind(id)
@@ -639,60 +628,5 @@ impl Store {
         };
         self.event(id, &scope.user_id, "barrier_updated", &text, now)
             .await
-    }
-
-    /// Refer the dossier to a contact point of the organisation's directory, carrying the
-    /// chosen data categories. None chosen, or an unknown one, is
-    /// `Conflict("categories")`; a contact point of another organisation is `NotFound`.
-    pub async fn refer_dossier(
-        &self,
-        scope: &Scope,
-        id: &str,
-        contact_id: &str,
-        categories: &[String],
-        now: i64,
-    ) -> Result<String> {
-        self.visible_dossier(scope, id).await?;
-        let contact =
-            sqlx::query("SELECT partner, name FROM contact_points WHERE id = $1 AND org_id = $2")
-                .bind(contact_id)
-                .bind(&scope.org_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-        if categories.is_empty()
-            || categories
-                .iter()
-                .any(|c| !REFERRAL_CATEGORIES.contains(&c.as_str()))
-        {
-            return Err(StoreError::Conflict("categories"));
-        }
-        let partner: String = contact.try_get("partner")?;
-        let name: String = contact.try_get("name")?;
-        self.audit_dossier(scope, "refer", id, now).await?;
-        let row_id = new_id();
-        sqlx::query(
-            "INSERT INTO dossier_referrals (id, dossier_id, contact_id, partner, contact, categories, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&row_id)
-        .bind(id)
-        .bind(contact_id)
-        .bind(&partner)
-        .bind(&name)
-        .bind(categories.join(" "))
-        .bind(&scope.user_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        self.event(
-            id,
-            &scope.user_id,
-            "referred",
-            &format!("{partner} — {name}: {}", categories.join(", ")),
-            now,
-        )
-        .await?;
-        Ok(row_id)
     }
 }

@@ -12,6 +12,7 @@ mod credentials;
 mod directory;
 mod dossiers;
 mod learning;
+mod referrals;
 mod reports;
 mod scope;
 pub mod seed;
@@ -32,6 +33,7 @@ pub use dossiers::{
     BARRIER_STATUSES,
 };
 pub use learning::{LearningRecord, LEARNING_KINDS};
+pub use referrals::{IncomingReferral, ReferralMessage, ReferralSection, ReferralState};
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
     ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,

@@ -174,8 +174,9 @@ pub fn demo_contacts() -> Vec<baken_domain::contacts::ContactPoint> {
         email: email.into(),
         address: address.into(),
         hours: hours.into(),
+        organisation: String::new(),
     };
-    vec![
+    let mut contacts = vec![
         c(
             DEMO_PARTNER,
             "Team Mensenhandel, wachtcommandant",
@@ -224,5 +225,8 @@ pub fn demo_contacts() -> Vec<baken_domain::contacts::ContactPoint> {
             "Leguit 4, Antwerpen",
             "ma-vr 9-17",
         ),
-    ]
+    ];
+    // The demo police unit uses this Baken: referrals to it reach its referral inbox.
+    contacts[0].organisation = DEMO_PARTNER.into();
+    contacts
 }

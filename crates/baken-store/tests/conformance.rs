@@ -652,6 +652,17 @@ async fn signals_on_postgres() {
     db.cleanup().await;
 }
 
+/// Referral sections of the given categories, each with one line naming it.
+fn sections(categories: &[&str]) -> Vec<baken_store::ReferralSection> {
+    categories
+        .iter()
+        .map(|c| baken_store::ReferralSection {
+            category: c.to_string(),
+            lines: vec![format!("line of {c}")],
+        })
+        .collect()
+}
+
 /// Users with one role each, and their scopes, in the order given.
 async fn users(store: &Store, people: &[(&str, &baken_store::Organisation, Role)]) -> Vec<Scope> {
     let hash = hash_password("pw");
@@ -980,7 +991,14 @@ async fn barriers_story(store: &Store) {
 
     // The directory: only administrators import; the import replaces as a whole; each
     // organisation sees only its own; frontline workers do not read it.
-    let rows = baken_store::seed::demo_contacts();
+    // (Without the demo partner organisation, which this database does not hold.)
+    let rows: Vec<_> = baken_store::seed::demo_contacts()
+        .into_iter()
+        .map(|mut c| {
+            c.organisation.clear();
+            c
+        })
+        .collect();
     assert!(matches!(
         store.import_contacts(&coord, &rows, NOW).await,
         Err(StoreError::NotFound)
@@ -1016,13 +1034,13 @@ async fn barriers_story(store: &Store) {
     ));
     assert!(matches!(
         store
-            .refer_dossier(&coord, &id, &partner.id, &["everything".into()], NOW)
+            .refer_dossier(&coord, &id, &partner.id, &sections(&["everything"]), NOW)
             .await,
         Err(StoreError::Conflict("categories"))
     ));
     assert!(matches!(
         store
-            .refer_dossier(&coord, &id, &other_contact.id, &["summary".into()], NOW)
+            .refer_dossier(&coord, &id, &other_contact.id, &sections(&["summary"]), NOW)
             .await,
         Err(StoreError::NotFound)
     ));
@@ -1032,7 +1050,7 @@ async fn barriers_story(store: &Store) {
                 &other_coord,
                 &id,
                 &other_contact.id,
-                &["summary".into()],
+                &sections(&["summary"]),
                 NOW
             )
             .await,
@@ -1043,7 +1061,7 @@ async fn barriers_story(store: &Store) {
             &coord,
             &id,
             &partner.id,
-            &["summary".into(), "barriers".into()],
+            &sections(&["summary", "barriers"]),
             NOW + 6,
         )
         .await
@@ -1549,5 +1567,307 @@ async fn report_triage_on_postgres() {
         return;
     };
     report_triage_story(&db.store).await;
+    db.cleanup().await;
+}
+
+/// Referral lifecycle: a contact point of an organisation using Baken; the referral's
+/// snapshot holds exactly the chosen categories and never changes; only the addressed
+/// organisation's referral handlers see it; acknowledge → question → reply → outcome,
+/// each on the timeline and in the audit trail; an outcome marks the source's signals
+/// handled; a document to a partner outside Baken is recorded as sent.
+async fn referrals_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente R", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let police = store
+        .create_org("Politie R", OrgKind::Police, Country::NL, NOW)
+        .await
+        .unwrap();
+    let third = store
+        .create_org("Politie S", OrgKind::Police, Country::NL, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("r-clerk", &a, Role::Frontline),
+            ("r-coord", &a, Role::Coordinator),
+            ("r-admin", &a, Role::Administrator),
+            ("r-partner", &police, Role::Partner),
+            ("s-partner", &third, Role::Partner),
+            ("r-officer", &police, Role::PrivacyOfficer),
+        ],
+    )
+    .await;
+    let [clerk, coord, admin, partner, other_partner, officer] =
+        <[Scope; 6]>::try_from(scopes).unwrap();
+    let fields = vec![("observation".to_string(), "Gezien bij de haven".to_string())];
+    let signal = store
+        .create_submitted_signal(
+            &clerk,
+            &baken_store::Submission {
+                fields: &fields,
+                context: "registration_desk",
+                urgency: "normal",
+                acute: false,
+                reading_json: "{}",
+                highest_level: "weak",
+                library_version: "v",
+                library_hash: "h",
+                identifiers: &[],
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+    let dossier = store
+        .create_dossier(&coord, "Haven R", 3, std::slice::from_ref(&signal), NOW)
+        .await
+        .unwrap();
+    let mut rows = baken_store::seed::demo_contacts();
+    rows.truncate(2);
+    rows[0].organisation = police.name.clone();
+    rows[1].organisation.clear();
+    store.import_contacts(&admin, &rows, NOW).await.unwrap();
+    let contacts = store.contacts(&coord, NOW).await.unwrap();
+    let to_police = contacts
+        .iter()
+        .find(|c| c.partner_org_id.as_deref() == Some(police.id.as_str()))
+        .unwrap();
+    let outside = contacts
+        .iter()
+        .find(|c| c.partner_org_id.is_none())
+        .unwrap();
+
+    // A repeated category is refused like an unknown one.
+    assert!(matches!(
+        store
+            .refer_dossier(
+                &coord,
+                &dossier,
+                &to_police.id,
+                &sections(&["summary", "summary"]),
+                NOW
+            )
+            .await,
+        Err(StoreError::Conflict("categories"))
+    ));
+    let referral = store
+        .refer_dossier(
+            &coord,
+            &dossier,
+            &to_police.id,
+            &sections(&["summary", "observations"]),
+            NOW + 1,
+        )
+        .await
+        .unwrap();
+    // Only the addressed organisation's referral handlers see it; never the dossier.
+    let inbox = store.referral_inbox(&partner, NOW + 2).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].from_org, "Gemeente R");
+    assert!(store
+        .referral_inbox(&other_partner, NOW)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.referral_inbox(&clerk, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    for outsider in [&other_partner, &clerk, &coord] {
+        assert!(matches!(
+            store.incoming_referral(outsider, &referral, NOW).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .referral_step(outsider, &referral, "acknowledged", "", "", NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        store.dossier_view(&partner, &dossier, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    // Later dossier changes never reach the snapshot.
+    store
+        .add_dossier_entry(&coord, &dossier, "note", "Na de doorverwijzing", NOW + 3)
+        .await
+        .unwrap();
+    let seen = store
+        .incoming_referral(&partner, &referral, NOW + 4)
+        .await
+        .unwrap();
+    assert_eq!(seen.state.sections, sections(&["summary", "observations"]));
+    assert_eq!(seen.state.status, "sent");
+
+    // The conversation.
+    store
+        .referral_step(&partner, &referral, "acknowledged", "", "", NOW + 5)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .referral_step(&partner, &referral, "acknowledged", "", "", NOW + 5)
+            .await,
+        Err(StoreError::Conflict("step"))
+    ));
+    assert!(matches!(
+        store
+            .referral_step(&partner, &referral, "question", " ", "", NOW + 5)
+            .await,
+        Err(StoreError::Conflict("text"))
+    ));
+    store
+        .referral_step(&partner, &referral, "question", "Welk adres?", "", NOW + 6)
+        .await
+        .unwrap();
+    store
+        .reply_to_referral(&coord, &dossier, &referral, "Havenweg 3", NOW + 7)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .reply_to_referral(&other_partner, &dossier, &referral, "x", NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .referral_step(
+                &partner,
+                &referral,
+                "outcome",
+                "Opgepakt",
+                "gone_fishing",
+                NOW + 8
+            )
+            .await,
+        Err(StoreError::Conflict("outcome"))
+    ));
+    assert_eq!(
+        store.own_signals(&clerk).await.unwrap()[0].status,
+        "in_progress"
+    );
+    store
+        .referral_step(
+            &partner,
+            &referral,
+            "outcome",
+            "Opgepakt",
+            "taken_up",
+            NOW + 9,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .referral_step(&partner, &referral, "question", "Nog iets?", "", NOW + 10)
+            .await,
+        Err(StoreError::Conflict("step"))
+    ));
+    // The source sees "handled".
+    assert_eq!(
+        store.own_signals(&clerk).await.unwrap()[0].status,
+        "handled"
+    );
+
+    let view = store
+        .dossier_view(&coord, &dossier, NOW + 11)
+        .await
+        .unwrap();
+    let r = &view.referrals[0];
+    assert_eq!(r.state.status, "answered");
+    assert_eq!(r.state.outcome_kind.as_deref(), Some("taken_up"));
+    let kinds: Vec<&str> = r.state.messages.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(kinds, ["acknowledged", "question", "reply", "outcome"]);
+    let events: Vec<&str> = view.events.iter().map(|e| e.kind.as_str()).collect();
+    for kind in [
+        "referred",
+        "referral_acknowledged",
+        "referral_question",
+        "referral_reply",
+        "referral_outcome",
+    ] {
+        assert!(events.contains(&kind), "{kind} missing from {events:?}");
+    }
+
+    // A document to a partner outside Baken: recorded as sent; no reply without inbox.
+    let document = store
+        .refer_dossier(
+            &coord,
+            &dossier,
+            &outside.id,
+            &sections(&["summary"]),
+            NOW + 12,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .record_referral_sent(&coord, &dossier, &document, "pigeon", "2026-01-01", NOW)
+            .await,
+        Err(StoreError::Conflict("channel"))
+    ));
+    assert!(matches!(
+        store
+            .record_referral_sent(&coord, &dossier, &referral, "post", "2026-01-01", NOW)
+            .await,
+        Err(StoreError::Conflict("inbox"))
+    ));
+    store
+        .record_referral_sent(&coord, &dossier, &document, "post", "2026-01-01", NOW + 13)
+        .await
+        .unwrap();
+    assert!(store.referral_inbox(&partner, NOW).await.unwrap().len() == 1);
+    let view = store
+        .dossier_view(&coord, &dossier, NOW + 14)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.referrals[1].state.sent_channel.as_deref(),
+        Some("post")
+    );
+    assert!(view.events.iter().any(|e| e.kind == "referral_sent"));
+
+    // Every partner step is in the audit trail.
+    let trail = store
+        .audit_records(
+            &officer,
+            &AuditQuery::ByUser(partner.user_id.clone()),
+            50,
+            NOW + 15,
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|r| r.action.as_str()).collect();
+    for action in [
+        "referral:acknowledged",
+        "referral:question",
+        "referral:outcome",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "{action} missing from {actions:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referrals_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    referrals_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn referrals_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    referrals_story(&db.store).await;
     db.cleanup().await;
 }

@@ -61,7 +61,9 @@ impl RouteTable {
 
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
-    use pages::{account, admin, audit, directory, dossiers, learn, learn_share, login, signals};
+    use pages::{
+        account, admin, audit, directory, dossiers, learn, learn_share, login, referrals, signals,
+    };
     let table = RouteTable::new()
         .get("/healthz", healthz)
         .get("/static/{*path}", assets::serve)
@@ -116,6 +118,14 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
             "/dossiers/{id}/referrals/{referral}",
             dossiers::referral_document,
         )
+        .post(
+            "/dossiers/{id}/referrals/{referral}/reply",
+            referrals::reply,
+        )
+        .post("/dossiers/{id}/referrals/{referral}/sent", referrals::sent)
+        .get("/referrals", referrals::inbox)
+        .get("/referrals/{id}", referrals::show)
+        .post("/referrals/{id}", referrals::step)
         .get("/directory", directory::show)
         .post("/directory/import", directory::import)
         .post(

@@ -80,6 +80,7 @@ impl Chrome {
         add(Permission::ReadCases, "/reports", "nav-reports");
         add(Permission::ReadCases, "/dossiers", "nav-dossiers");
         add(Permission::ReadDirectory, "/directory", "nav-directory");
+        add(Permission::HandleReferrals, "/referrals", "nav-referrals");
         add(Permission::ManageUsers, "/admin/users", "nav-users");
         add(Permission::ReadAudit, "/audit", "nav-audit");
         add(Permission::UseApplication, "/learn", "nav-learn");

@@ -116,6 +116,20 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/reports/{id}/assign", Expect::NotFound),
     ("POST", "/reports/{id}/no-follow-up", Expect::NotFound),
     ("POST", "/reports/{id}/dossier", Expect::NotFound),
+    // Referral follow-up (issue 6): the dossier side and the partner's referral inbox.
+    (
+        "POST",
+        "/dossiers/{id}/referrals/{referral}/reply",
+        Expect::NotFound,
+    ),
+    (
+        "POST",
+        "/dossiers/{id}/referrals/{referral}/sent",
+        Expect::NotFound,
+    ),
+    ("GET", "/referrals", Expect::NoLeak),
+    ("GET", "/referrals/{id}", Expect::NotFound),
+    ("POST", "/referrals/{id}", Expect::NotFound),
 ];
 
 /// Routes that end the session or change credentials run last, so they do not log the
@@ -267,6 +281,24 @@ async fn organisation_boundary(app: &TestApp) {
         )
         .await
         .unwrap();
+    // B's referral to the demo partner agency (which A, holding every role, is not).
+    let contact_b_id = app.store.contacts(&scope_b, T0).await.unwrap()[0]
+        .id
+        .clone();
+    let referral_b = app
+        .store
+        .refer_dossier(
+            &scope_b,
+            &dossier_b,
+            &contact_b_id,
+            &[baken_store::ReferralSection {
+                category: "summary".into(),
+                lines: vec!["Geheime snapshot van B".into()],
+            }],
+            T0,
+        )
+        .await
+        .unwrap();
     let client = app.logged_in("matrix-a", "matrix-a-password").await;
     // A's API token with every scope, for the /api/ rows.
     let (_, page) = client
@@ -297,6 +329,8 @@ async fn organisation_boundary(app: &TestApp) {
         "Geheime vraag van B",
         "Geheime ervaring van B",
         post_b.as_str(),
+        "Geheime snapshot van B",
+        referral_b.as_str(),
     ];
 
     let missing: Vec<String> = app
@@ -330,6 +364,8 @@ async fn organisation_boundary(app: &TestApp) {
             &report_b
         } else if route.path.starts_with("/learn/share/") {
             &post_b
+        } else if route.path.starts_with("/referrals/") {
+            &referral_b
         } else {
             &user_b.id
         };
@@ -340,7 +376,7 @@ async fn organisation_boundary(app: &TestApp) {
             .replace("{task}", "x")
             .replace("{seq}", "1")
             .replace("{barrier}", "x")
-            .replace("{referral}", "x");
+            .replace("{referral}", &referral_b);
         let (status, body) = if path.starts_with("/api/v1/signals") {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
@@ -388,6 +424,11 @@ async fn organisation_boundary(app: &TestApp) {
                         ("barrier", "BAR-01"),
                         ("applied_by", "probe"),
                         ("category", "summary"),
+                        ("step", "acknowledged"),
+                        ("outcome", "taken_up"),
+                        ("channel", "post"),
+                        ("date", "2026-01-01"),
+                        ("contact", contact_b_id.as_str()),
                     ],
                 )
                 .await
@@ -412,6 +453,222 @@ async fn organisation_boundary(app: &TestApp) {
     }
 }
 on_both_backends!(organisation_boundary_on_every_route, organisation_boundary);
+
+/// The demo partner agency receives a referral: it reads the snapshot and answers, but
+/// every dossier route (list, pages, forms, documents — whatever the router holds) is
+/// 404 for it, also for the dossier it was referred, and so is a referral addressed to
+/// another organisation.
+async fn partner_reaches_only_its_referrals(app: &TestApp) {
+    let coord = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let signal = app
+        .submitted_signal(
+            &coord,
+            "registration_desk",
+            &[("observation".into(), "Waarneming voor de partner".into())],
+        )
+        .await;
+    let dossier = app
+        .store
+        .create_dossier(&coord, "Dossier voor de partner", 3, &[signal], T0)
+        .await
+        .unwrap();
+    let contacts = app.store.contacts(&coord, T0).await.unwrap();
+    let police = contacts
+        .iter()
+        .find(|c| c.partner == baken_store::seed::DEMO_PARTNER)
+        .unwrap();
+    assert!(police.partner_org_id.is_some());
+    let section = |lines: &str| {
+        vec![baken_store::ReferralSection {
+            category: "summary".into(),
+            lines: vec![lines.into()],
+        }]
+    };
+    let mine = app
+        .store
+        .refer_dossier(
+            &coord,
+            &dossier,
+            &police.id,
+            &section("Voor de politie"),
+            T0,
+        )
+        .await
+        .unwrap();
+    // A referral to a partner outside Baken: it stays with the municipality.
+    let outside = contacts
+        .iter()
+        .find(|c| c.partner_org_id.is_none())
+        .unwrap();
+    let not_mine = app
+        .store
+        .refer_dossier(
+            &coord,
+            &dossier,
+            &outside.id,
+            &section("Niet voor de politie"),
+            T0,
+        )
+        .await
+        .unwrap();
+
+    let partner = app
+        .logged_in("demo-partner", &app.password("demo-partner"))
+        .await;
+    let (status, inbox) = partner.get("/referrals").await;
+    assert_eq!(status, 200);
+    assert!(inbox.contains(&format!("/referrals/{mine}")));
+    assert!(!inbox.contains(&not_mine));
+    let (status, page) = partner.get(&format!("/referrals/{mine}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Voor de politie"));
+    assert!(!page.contains("Waarneming voor de partner"));
+    assert!(!page.contains(&dossier));
+    for path in [format!("/referrals/{not_mine}"), "/referrals/nope".into()] {
+        assert_eq!(partner.get(&path).await.0, 404, "{path}");
+        let (status, _) = partner.post_form(&path, &[("step", "acknowledged")]).await;
+        assert_eq!(status, 404, "POST {path}");
+    }
+
+    let dossier_routes: Vec<_> = app
+        .routes
+        .iter()
+        .filter(|r| r.path.starts_with("/dossiers") || r.path == "/inbox")
+        .collect();
+    assert!(dossier_routes.len() > 10);
+    for route in dossier_routes {
+        let path = route
+            .path
+            .replace("{id}", &dossier)
+            .replace("{referral}", &mine)
+            .replace("{task}", "x")
+            .replace("{barrier}", "x");
+        let (status, body) = if route.method == "GET" {
+            partner.get(&path).await
+        } else {
+            partner
+                .post_form(
+                    &path,
+                    &[
+                        ("title", "t"),
+                        ("confidentiality", "1"),
+                        ("text", "t"),
+                        ("contact", police.id.as_str()),
+                        ("category", "summary"),
+                        ("channel", "post"),
+                        ("date", "2026-01-01"),
+                    ],
+                )
+                .await
+        };
+        assert_eq!(
+            status, 404,
+            "{} {path} answered {status} to the partner on {}",
+            route.method, app.backend
+        );
+        assert!(!body.contains("Dossier voor de partner"));
+    }
+    // A search of the dossier list with a query is a dossier route too.
+    assert_eq!(partner.get("/dossiers?q=partner").await.0, 404);
+}
+on_both_backends!(
+    partner_reaches_only_its_referrals_on_both,
+    partner_reaches_only_its_referrals
+);
+
+/// A referral to a partner outside Baken: the document as PDF (only the snapshot), and
+/// the coordinator records when and how it was sent, which lands on the timeline. Later
+/// changes to the dossier never reach the snapshot.
+async fn referral_document_outside_baken(app: &TestApp) {
+    let coord = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let dossier = app
+        .store
+        .create_dossier(&coord, "Dossier buiten Baken", 3, &[], T0)
+        .await
+        .unwrap();
+    let outside = app
+        .store
+        .contacts(&coord, T0)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.partner_org_id.is_none())
+        .unwrap();
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    let (status, _) = client
+        .post_form(
+            &format!("/dossiers/{dossier}/referrals"),
+            &[("contact", outside.id.as_str()), ("category", "summary")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let referral = app
+        .store
+        .dossier_view(&coord, &dossier, T0)
+        .await
+        .unwrap()
+        .referrals[0]
+        .id
+        .clone();
+    // Changed after the referral: the document keeps what it was made with.
+    app.store
+        .add_dossier_entry(&coord, &dossier, "note", "Later nieuws", T0)
+        .await
+        .unwrap();
+    let response = client
+        .get_raw(&format!(
+            "/dossiers/{dossier}/referrals/{referral}?format=pdf"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    let pdf = response.bytes().await.unwrap();
+    if let Some(text) = common::pdf::pdf_text(&pdf) {
+        assert!(text.contains("Dossier buiten Baken"), "{text}");
+        assert!(text.contains(&outside.partner), "{text}");
+        assert!(!text.contains("Later nieuws"), "{text}");
+    }
+    if let Some(png) = common::pdf::render_first_page_png(&pdf) {
+        assert!(png.len() > 1000);
+    }
+
+    let sent = format!("/dossiers/{dossier}/referrals/{referral}/sent");
+    let (status, body) = client
+        .post_form(&sent, &[("channel", "post"), ("date", "2099-01-01")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("vandaag of eerder"), "{body}");
+    let (status, _) = client
+        .post_form(&sent, &[("channel", "pigeon"), ("date", "2026-01-01")])
+        .await;
+    assert_eq!(status, 422);
+    let (status, page) = client
+        .post_form(
+            &sent,
+            &[("channel", "secure_email"), ("date", "2026-01-01")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("verwijsdocument verstuurd"), "{page}");
+    assert!(page.contains("beveiligde e-mail — 2026-01-01"), "{page}");
+    // No reply to a partner outside Baken: there is no inbox to answer.
+    let (status, _) = client
+        .post_form(
+            &format!("/dossiers/{dossier}/referrals/{referral}/reply"),
+            &[("text", "Hallo")],
+        )
+        .await;
+    assert_eq!(status, 422);
+}
+on_both_backends!(
+    referral_document_outside_baken_on_both,
+    referral_document_outside_baken
+);
 
 async fn headers_on_every_get_route(app: &TestApp) {
     let client = app

@@ -305,7 +305,10 @@ async fn run_directory(command: DirectoryCommand) -> Result<ExitCode> {
             let library = baken_indicators::embedded()
                 .map_err(|e| anyhow::anyhow!("indicator library: {e}"))?;
             let known: Vec<&str> = library.phenomena.iter().map(|p| p.id.as_str()).collect();
-            let rows = match baken_domain::contacts::parse_csv(&text, &known) {
+            let (store, _) = open_store(&db).await?;
+            let orgs = store.list_orgs().await?;
+            let org_names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+            let rows = match baken_domain::contacts::parse_csv(&text, &known, &org_names) {
                 Ok(rows) => rows,
                 Err(errors) => {
                     let lines: Vec<String> = errors
@@ -325,7 +328,6 @@ async fn run_directory(command: DirectoryCommand) -> Result<ExitCode> {
                     );
                 }
             };
-            let (store, _) = open_store(&db).await?;
             let organisation = org_named(&store, &org).await?;
             audit_cli(
                 &store,

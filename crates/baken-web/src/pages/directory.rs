@@ -196,7 +196,9 @@ pub async fn import(
         .iter()
         .map(|p| p.id.as_str())
         .collect();
-    match parse_csv(text, &known) {
+    let orgs = state.store.list_orgs().await?;
+    let org_names: Vec<&str> = orgs.iter().map(|o| o.name.as_str()).collect();
+    match parse_csv(text, &known, &org_names) {
         Ok(rows) => {
             let n = state
                 .store

@@ -472,6 +472,8 @@ pub struct ReferralRow {
     pub date: String,
     pub partner: String,
     pub categories: String,
+    /// What happened since, for the coordinator (see `referrals.rs`).
+    pub state: super::referrals::ReferralStateView,
 }
 
 /// A barrier applied on the dossier.
@@ -513,6 +515,7 @@ pub struct DossierPage {
     pub partners: Vec<Choice>,
     pub categories: Vec<CategoryChoice>,
     pub referrals: Vec<ReferralRow>,
+    pub channels: Vec<Choice>,
     pub next_statuses: Vec<Choice>,
     pub readers: Vec<Choice>,
     pub today: String,
@@ -545,7 +548,7 @@ fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
     things
 }
 
-async fn dossier_page(
+pub(crate) async fn dossier_page(
     state: &AppState,
     auth: &Auth,
     id: &str,
@@ -600,6 +603,7 @@ async fn dossier_page(
                 .map(|c| t.t(&format!("refcat-{c}")))
                 .collect::<Vec<_>>()
                 .join(", "),
+            state: super::referrals::state_view(t, &r.state),
         })
         .collect();
     let next_statuses = DOSSIER_STATUSES
@@ -681,6 +685,7 @@ async fn dossier_page(
             partners,
             categories: category_choices(t, &[]),
             referrals,
+            channels: super::referrals::channel_choices(t),
             next_statuses,
             readers,
             today: state.today(),
@@ -809,6 +814,7 @@ fn category_choices(t: &Tr, checked: &[String]) -> Vec<CategoryChoice> {
 }
 
 /// Refer the dossier to a contact point with the data categories ticked (at least one).
+/// The referral stores a snapshot of exactly those categories, made now.
 pub async fn refer(
     State(state): State<AppState>,
     auth: Auth,
@@ -820,13 +826,19 @@ pub async fn refer(
         .filter(|(k, _)| k == "category")
         .map(|(_, v)| v.clone())
         .collect();
+    let t = &auth.ctx.tr;
+    let v = state
+        .store
+        .dossier_view(&auth.scope, &id, state.now())
+        .await?;
+    let sections = referral_sections(&state, t, &v, &categories);
     match state
         .store
         .refer_dossier(
             &auth.scope,
             &id,
             super::form_value(&fields, "contact"),
-            &categories,
+            &sections,
             state.now(),
         )
         .await
@@ -837,6 +849,61 @@ pub async fn refer(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The data of each chosen category as it is now: what a referral's snapshot holds.
+/// Unknown categories get no lines (the store refuses them).
+fn referral_sections(
+    state: &AppState,
+    t: &Tr,
+    v: &baken_store::DossierView,
+    categories: &[String],
+) -> Vec<baken_store::ReferralSection> {
+    categories
+        .iter()
+        .map(|c| {
+            let lines = match c.as_str() {
+                "summary" => vec![
+                    v.dossier.title.clone(),
+                    t.t(&format!("dstatus-{}", v.dossier.status)),
+                ],
+                "observations" => v
+                    .signals
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            date_of(s.submitted_at.unwrap_or(s.created_at)),
+                            super::form_value(&s.fields, "observation")
+                        )
+                    })
+                    .collect(),
+                "entities" => things_of(&v.signals, t),
+                "barriers" => v
+                    .barriers
+                    .iter()
+                    .map(|b| {
+                        let line = format!(
+                            "{} — {}: {}",
+                            barrier_name(state, &b.barrier_id, t.code()),
+                            b.applied_by,
+                            t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
+                        );
+                        if b.outcome.is_empty() {
+                            line
+                        } else {
+                            format!("{line} — {}", b.outcome)
+                        }
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            baken_store::ReferralSection {
+                category: c.clone(),
+                lines,
+            }
+        })
+        .collect()
 }
 
 pub struct DocumentSection {
@@ -864,6 +931,7 @@ pub async fn referral_document(
     State(state): State<AppState>,
     auth: Auth,
     Path((id, referral)): Path<(String, String)>,
+    Query(format): Query<super::referrals::DocumentFormat>,
 ) -> AppResult<Response> {
     let t = &auth.ctx.tr;
     let v = state
@@ -881,7 +949,7 @@ pub async fn referral_document(
         .await?
         .into_iter()
         .find(|c| c.id == r.contact_id);
-    let reach = contact
+    let reach: Vec<String> = contact
         .map(|c| {
             [c.phone, c.email, c.address, c.hours]
                 .into_iter()
@@ -889,60 +957,26 @@ pub async fn referral_document(
                 .collect()
         })
         .unwrap_or_default();
-    let sections = r
-        .categories
-        .iter()
-        .map(|c| {
-            let lines = match c.as_str() {
-                "summary" => vec![
-                    v.dossier.title.clone(),
-                    t.t(&format!("dstatus-{}", v.dossier.status)),
-                ],
-                "observations" => v
-                    .signals
-                    .iter()
-                    .map(|s| {
-                        format!(
-                            "{}: {}",
-                            date_of(s.submitted_at.unwrap_or(s.created_at)),
-                            super::form_value(&s.fields, "observation")
-                        )
-                    })
-                    .collect(),
-                "entities" => things_of(&v.signals, t),
-                _ => v
-                    .barriers
-                    .iter()
-                    .map(|b| {
-                        let line = format!(
-                            "{} — {}: {}",
-                            barrier_name(&state, &b.barrier_id, t.code()),
-                            b.applied_by,
-                            t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
-                        );
-                        if b.outcome.is_empty() {
-                            line
-                        } else {
-                            format!("{line} — {}", b.outcome)
-                        }
-                    })
-                    .collect(),
-            };
-            DocumentSection {
-                label: t.t(&format!("refcat-{c}")),
-                ground: t.t(&format!("refcat-{c}-ground")),
-                purpose: t.t(&format!("refcat-{c}-purpose")),
-                lines,
-            }
-        })
-        .collect();
+    let sections = super::referrals::document_sections(t, &r.state.sections);
+    let from = auth.org_name().to_string();
+    let to = format!("{} — {}", r.partner, r.contact);
+    if format.is_pdf() {
+        return Ok(super::referrals::document_pdf(
+            t,
+            &date_of(r.created_at),
+            &from,
+            &to,
+            &reach,
+            &sections,
+        ));
+    }
     Ok(page(
         StatusCode::OK,
         &ReferralPage {
             id: id.clone(),
             date: date_of(r.created_at),
-            from: auth.org_name().to_string(),
-            to: format!("{} — {}", r.partner, r.contact),
+            from,
+            to,
             reach,
             sections,
             c: Chrome::app(&auth, "referral-title", "/dossiers"),

@@ -8,6 +8,7 @@ pub mod dossiers;
 pub mod learn;
 pub mod learn_share;
 pub mod login;
+pub mod referrals;
 pub mod signals;
 
 use crate::state::AppState;
