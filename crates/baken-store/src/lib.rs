@@ -11,6 +11,7 @@ mod contacts;
 mod credentials;
 mod directory;
 mod dossiers;
+mod exports;
 mod learning;
 mod reports;
 mod scope;
@@ -26,6 +27,7 @@ pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,
 };
 pub use directory::{Membership, NewUser, Organisation, User};
+pub use exports::CaseSummary;
 pub use dossiers::{
     Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
     BARRIER_STATUSES,

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod context;
+pub mod dossier_json;
 pub mod error;
 pub mod i18n;
 pub mod links;

@@ -61,7 +61,7 @@ impl RouteTable {
 
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
-    use pages::{account, admin, audit, directory, dossiers, learn, login, signals};
+    use pages::{account, admin, audit, directory, dossiers, exports, learn, login, signals};
     let table = RouteTable::new()
         .get("/healthz", healthz)
         .get("/static/{*path}", assets::serve)
@@ -122,6 +122,13 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
             "/dossiers/{id}/barriers/{barrier}",
             dossiers::update_barrier,
         )
+        // Exports (fresh confirmation, audited with purpose).
+        .get("/dossiers/{id}/export", exports::dossier_form)
+        .post("/dossiers/{id}/export", exports::dossier_confirm)
+        .get("/dossiers/{id}/export/file", exports::dossier_file)
+        .get("/exports/htcds", exports::cases_form)
+        .post("/exports/htcds", exports::cases_confirm)
+        .get("/exports/htcds/file", exports::cases_file)
         .get("/indicators/{id}", signals::indicator_card)
         .get("/learn", learn::index)
         .get("/learn/modules/{id}", learn::module)
