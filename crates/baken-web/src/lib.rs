@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod links;
 pub mod pages;
+pub mod pdf;
 pub mod photos;
 pub mod public;
 pub mod reading;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod pdf;
 
 use baken_store::seed::{seed_demo, Credentials};
 use baken_store::testkit::TestDb;
