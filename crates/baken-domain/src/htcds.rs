@@ -110,8 +110,7 @@ fn is_date(v: &str) -> bool {
     b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b
-            .iter()
+        && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&v[5..7].parse::<u8>().unwrap_or(0))
@@ -184,8 +183,13 @@ mod tests {
     fn the_field_list_is_read_with_its_types() {
         let status = FIELDS.iter().find(|f| f.name == "cas_Status").unwrap();
         assert!(status.required);
-        assert_eq!(status.values, ["Active", "FollowUp", "Closed", "ClosedReferred"]);
-        assert!(FIELDS.iter().all(|f| !f.name.is_empty() && !f.kind.is_empty()));
+        assert_eq!(
+            status.values,
+            ["Active", "FollowUp", "Closed", "ClosedReferred"]
+        );
+        assert!(FIELDS
+            .iter()
+            .all(|f| !f.name.is_empty() && !f.kind.is_empty()));
     }
 
     #[test]
@@ -208,12 +212,23 @@ mod tests {
     fn validation_names_the_broken_field() {
         let mut rec = record(&facts("new", None));
         rec.iter_mut().find(|(k, _)| k == "cas_Status").unwrap().1 = "Open".into();
-        rec.iter_mut().find(|(k, _)| k == "baken_OpenedDate").unwrap().1 = "2026-13-01".into();
+        rec.iter_mut()
+            .find(|(k, _)| k == "baken_OpenedDate")
+            .unwrap()
+            .1 = "2026-13-01".into();
         rec.iter_mut().find(|(k, _)| k == "org_Name").unwrap().1 = String::new();
         rec.push(("prs_FirstName".into(), "Jan".into()));
         let problems = validate(&rec).unwrap_err();
-        for field in ["cas_Status", "baken_OpenedDate", "org_Name", "prs_FirstName"] {
-            assert!(problems.iter().any(|p| p.starts_with(field)), "{field}: {problems:?}");
+        for field in [
+            "cas_Status",
+            "baken_OpenedDate",
+            "org_Name",
+            "prs_FirstName",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.starts_with(field)),
+                "{field}: {problems:?}"
+            );
         }
         rec.retain(|(k, _)| k != "baken_SignalCount");
         assert!(validate(&rec)

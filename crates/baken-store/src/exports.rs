@@ -46,8 +46,16 @@ impl Store {
     /// Audited.
     pub async fn dossier_for_export(&self, scope: &Scope, id: &str, now: i64) -> Result<Dossier> {
         let d = self.visible_dossier(scope, id).await?;
-        self.audit_read(scope, "export_form", "dossier", Some(id), Some(id), "export", now)
-            .await?;
+        self.audit_read(
+            scope,
+            "export_form",
+            "dossier",
+            Some(id),
+            Some(id),
+            "export",
+            now,
+        )
+        .await?;
         Ok(d)
     }
 

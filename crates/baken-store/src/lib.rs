@@ -27,11 +27,11 @@ pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,
 };
 pub use directory::{Membership, NewUser, Organisation, User};
-pub use exports::CaseSummary;
 pub use dossiers::{
     Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
     BARRIER_STATUSES,
 };
+pub use exports::CaseSummary;
 pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use reports::{
     generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,

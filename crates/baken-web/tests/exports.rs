@@ -54,7 +54,10 @@ async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
     assert!(page.contains("id=\"confirm-form\"") && page.contains(TITLE));
     let file = format!("{form}/file?format=json&purpose=dossiervorming");
     let (_, page) = client.get(&file).await;
-    assert!(page.contains("id=\"confirm-form\""), "file without confirmation");
+    assert!(
+        page.contains("id=\"confirm-form\""),
+        "file without confirmation"
+    );
     // A wrong password: a clear message, and after the free tries the login throttle.
     let (status, page) = client
         .post_form(&form, &[("password", "wrong password"), ("code", "000000")])
@@ -90,14 +93,37 @@ async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
     assert_eq!(json["confidentiality_level"], 3);
     assert_eq!(json["status"], "new");
     assert_eq!(json["signals"].as_array().unwrap().len(), 1);
-    for key in ["members", "entities", "timeline", "decisions", "tasks", "barriers", "referrals"] {
+    for key in [
+        "members",
+        "entities",
+        "timeline",
+        "decisions",
+        "tasks",
+        "barriers",
+        "referrals",
+    ] {
         assert!(json[key].is_array(), "{key}");
+    }
+    // The PDF for the file renders, and carries the title.
+    let r = client
+        .get_raw(&format!("{form}/file?format=pdf&purpose=dossiervorming"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap();
+    if let Some(png) = common::pdf::render_first_page_png(&pdf) {
+        assert!(png.len() > 1000, "first page rendered");
+    }
+    if let Some(text) = common::pdf::pdf_text(&pdf) {
+        assert!(text.contains(TITLE), "title in the PDF: {text}");
+        assert!(text.contains("Tijdlijn"), "timeline heading: {text}");
     }
     // Audited with the purpose typed.
     let found = app
         .store
         .audit_records(
-            &app.demo_scope("demo-privacy-officer", Role::PrivacyOfficer).await,
+            &app.demo_scope("demo-privacy-officer", Role::PrivacyOfficer)
+                .await,
             &baken_store::AuditQuery::Recent,
             200,
             app.clock.now(),
@@ -112,11 +138,18 @@ async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
     let (_, page) = client.get(&file).await;
     assert!(page.contains("id=\"confirm-form\""), "stale confirmation");
 }
-on_both_backends!(fresh_confirmation_and_dossier_json, fresh_confirmation_and_dossier_json);
+on_both_backends!(
+    fresh_confirmation_and_dossier_json,
+    fresh_confirmation_and_dossier_json
+);
 
 async fn exports_follow_dossier_visibility(app: &TestApp) {
     // Opened at level 6 by a coordinator cleared for it, who later drops below it.
-    let low = app.store.user_by_username("demo-coordinator").await.unwrap();
+    let low = app
+        .store
+        .user_by_username("demo-coordinator")
+        .await
+        .unwrap();
     app.store.set_clearance(&low.id, 8).await.unwrap();
     let id = dossier(app, 6).await;
     for (user, lower_clearance) in [
@@ -153,7 +186,10 @@ async fn exports_follow_dossier_visibility(app: &TestApp) {
         assert!(!body.contains(&id), "{user} saw the case in HTCDS");
     }
 }
-on_both_backends!(exports_follow_dossier_visibility, exports_follow_dossier_visibility);
+on_both_backends!(
+    exports_follow_dossier_visibility,
+    exports_follow_dossier_visibility
+);
 
 async fn htcds_records_fit_the_field_list(app: &TestApp) {
     let open = dossier(app, 2).await;
@@ -196,7 +232,10 @@ async fn htcds_records_fit_the_field_list(app: &TestApp) {
     assert_eq!(by_id(&open)["cas_Status"], "Active");
     assert_eq!(by_id(&open)["baken_MinorCount"], "1");
     assert_eq!(by_id(&closed)["cas_Status"], "ClosedReferred");
-    assert_eq!(by_id(&closed)["cas_ReferredOrganisation"], contact.partner.as_str());
+    assert_eq!(
+        by_id(&closed)["cas_ReferredOrganisation"],
+        contact.partner.as_str()
+    );
     assert_eq!(by_id(&closed)["org_ShippingCountry"], "NL");
     // CSV: the field list as header, one validated row per case.
     let r = client
@@ -221,4 +260,7 @@ async fn htcds_records_fit_the_field_list(app: &TestApp) {
     }
     assert_eq!(rows, 2);
 }
-on_both_backends!(htcds_records_fit_the_field_list, htcds_records_fit_the_field_list);
+on_both_backends!(
+    htcds_records_fit_the_field_list,
+    htcds_records_fit_the_field_list
+);

@@ -8,6 +8,7 @@ use super::security_event;
 use super::signals::Choice;
 use crate::context::Auth;
 use crate::error::AppResult;
+use crate::pdf::PdfDocument;
 use crate::state::AppState;
 use crate::views::{date_of, page, Chrome};
 use crate::{dossier_json, totp};
@@ -66,7 +67,7 @@ async fn dossier_target(state: &AppState, auth: &Auth, id: &str) -> AppResult<Ta
     Ok(Target {
         subject: d.title,
         base: format!("/dossiers/{id}/export"),
-        formats: &["json"],
+        formats: &["pdf", "json"],
         back: format!("/dossiers/{id}"),
     })
 }
@@ -225,16 +226,18 @@ async fn may_download(
     if purpose.is_empty() || purpose.chars().count() > PURPOSE_MAX_CHARS {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         let error = Some("error-export-purpose");
-        return Ok(Err(
-            export_page(state, auth, target, purpose, error, status).await?
-        ));
+        return Ok(Err(export_page(
+            state, auth, target, purpose, error, status,
+        )
+        .await?));
     }
     if !target.formats.contains(&q.format.as_str()) {
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         let error = Some("error-export-format");
-        return Ok(Err(
-            export_page(state, auth, target, purpose, error, status).await?
-        ));
+        return Ok(Err(export_page(
+            state, auth, target, purpose, error, status,
+        )
+        .await?));
     }
     Ok(Ok(purpose.to_string()))
 }
@@ -269,12 +272,128 @@ pub async fn dossier_file(
         .export_dossier(&auth.scope, &id, &q.format, &purpose, state.now())
         .await?;
     let json = dossier_json::dossier_json(&view, &auth.ctx.tr);
+    if q.format == "pdf" {
+        let pdf = dossier_pdf(&state, &auth.ctx.tr, &json);
+        return Ok(attachment(
+            "application/pdf",
+            &format!("dossier-{id}.pdf"),
+            pdf,
+        ));
+    }
     let body = serde_json::to_vec_pretty(&json).unwrap_or_default();
     Ok(attachment(
         "application/json",
         &format!("dossier-{id}.json"),
         body,
     ))
+}
+
+/// The dossier for the file: everything on the dossier page, in the user's language.
+fn dossier_pdf(state: &AppState, t: &crate::i18n::Tr, d: &dossier_json::DossierJson) -> Vec<u8> {
+    let mut doc = PdfDocument::new(&d.title);
+    doc.language(t.code());
+    doc.heading(&d.title)
+        .field(
+            &t.t("dossier-level"),
+            &t.t(&format!("conf-{}", d.confidentiality.replace('_', "-"))),
+        )
+        .field(&t.t("users-status"), &t.t(&format!("dstatus-{}", d.status)))
+        .field(&t.t("export-pdf-opened"), &date_of(d.created_at));
+    if let Some(result) = &d.result {
+        doc.field(&t.t("export-pdf-result"), result);
+    }
+    let section = |doc: &mut PdfDocument, key: &str, lines: Vec<String>| {
+        doc.heading(&t.t(key));
+        if lines.is_empty() {
+            doc.paragraph(&t.t("list-empty"));
+        }
+        for line in lines {
+            doc.bullet(&line);
+        }
+    };
+    section(&mut doc, "export-pdf-members", d.members.clone());
+    section(&mut doc, "export-pdf-entities", d.entities.clone());
+    let signals = d
+        .signals
+        .iter()
+        .map(|s| {
+            let level = s
+                .highest_level
+                .as_deref()
+                .map(|l| t.t(&format!("level-{l}")))
+                .unwrap_or_default();
+            let observation = super::form_value(&s.fields, "observation");
+            format!(
+                "{} — {} — {}: {level}. {observation}",
+                date_of(s.submitted_at.unwrap_or(0)),
+                super::signals::context_name(state, t, &s.context),
+                t.t("export-pdf-reading"),
+            )
+        })
+        .collect();
+    section(&mut doc, "export-pdf-signals", signals);
+    let event_line = |e: &dossier_json::DossierEventJson| {
+        format!(
+            "{} {} — {}: {}",
+            crate::views::time_of(e.at),
+            e.actor,
+            t.t(&format!("event-{}", e.kind.replace('_', "-"))),
+            e.text
+        )
+    };
+    section(
+        &mut doc,
+        "export-pdf-timeline",
+        d.timeline.iter().map(event_line).collect(),
+    );
+    let tasks = d
+        .tasks
+        .iter()
+        .map(|k| {
+            let done = if k.done { " [x]" } else { "" };
+            format!("{} — {} — {}{done}", k.title, k.owner, k.deadline)
+        })
+        .collect();
+    section(&mut doc, "export-pdf-tasks", tasks);
+    let barriers = d
+        .barriers
+        .iter()
+        .map(|b| {
+            format!(
+                "{} — {}: {} {}",
+                b.barrier_id,
+                b.applied_by,
+                t.t(&format!("bstatus-{}", b.status.replace('_', "-"))),
+                b.outcome
+            )
+        })
+        .collect();
+    section(&mut doc, "export-pdf-barriers", barriers);
+    let referrals = d
+        .referrals
+        .iter()
+        .map(|r| {
+            let categories: Vec<String> = r
+                .categories
+                .iter()
+                .map(|c| t.t(&format!("refcat-{c}")))
+                .collect();
+            format!(
+                "{} — {} — {}: {}",
+                r.date,
+                r.partner,
+                r.contact,
+                categories.join(", ")
+            )
+        })
+        .collect();
+    section(&mut doc, "export-pdf-referrals", referrals);
+    section(
+        &mut doc,
+        "export-pdf-decisions",
+        d.decisions.iter().map(event_line).collect(),
+    );
+    doc.finish()
 }
 
 /// The organisation's cases as HTCDS records, each checked against the field list.
