@@ -42,17 +42,23 @@ impl Store {
         })
     }
 
-    /// The dossier (its title and level, for the export page) if the scope may see it.
-    /// Audited.
-    pub async fn dossier_for_export(&self, scope: &Scope, id: &str, now: i64) -> Result<Dossier> {
+    /// The dossier's own row (title, level, status) if the scope may see it, for a page
+    /// or call about the dossier that needs no more. Audited with `action`.
+    pub async fn dossier_header(
+        &self,
+        scope: &Scope,
+        id: &str,
+        action: &str,
+        now: i64,
+    ) -> Result<Dossier> {
         let d = self.visible_dossier(scope, id).await?;
         self.audit_read(
             scope,
-            "export_form",
+            action,
             "dossier",
             Some(id),
             Some(id),
-            "export",
+            "case handling",
             now,
         )
         .await?;

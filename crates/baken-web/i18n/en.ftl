@@ -567,3 +567,5 @@ export-pdf-tasks = Tasks
 export-pdf-barriers = Barriers
 export-pdf-referrals = Referrals
 export-pdf-decisions = Decisions
+api-error-signals = Every signal must be a submitted signal of your organisation (field "signals").
+api-error-owner = The owner must be a user of your organisation who reads cases (field "owner_id").

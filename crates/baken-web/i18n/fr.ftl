@@ -567,3 +567,5 @@ export-pdf-tasks = Tâches
 export-pdf-barriers = Barrières
 export-pdf-referrals = Orientations
 export-pdf-decisions = Décisions
+api-error-signals = Chaque signalement doit être un signalement soumis de votre organisation (champ « signals »).
+api-error-owner = Le responsable doit être un utilisateur de votre organisation qui lit les dossiers (champ « owner_id »).

@@ -567,3 +567,5 @@ export-pdf-tasks = Taken
 export-pdf-barriers = Barrières
 export-pdf-referrals = Doorverwijzingen
 export-pdf-decisions = Besluiten
+api-error-signals = Elk signaal moet een ingediend signaal van uw organisatie zijn (veld "signals").
+api-error-owner = De eigenaar moet een gebruiker van uw organisatie zijn die zaken leest (veld "owner_id").

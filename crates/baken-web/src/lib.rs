@@ -6,6 +6,7 @@
 //! [`routes::RouteTable`], so tests can read the full list of routes from the router itself.
 
 pub mod api;
+pub mod api_cases;
 pub mod assets;
 pub mod context;
 pub mod dossier_json;

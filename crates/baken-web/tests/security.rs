@@ -99,6 +99,13 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/learn/progress.csv", Expect::NoLeak),
     ("POST", "/api/v1/signals", Expect::NoLeak),
     ("GET", "/api/v1/signals/{id}", Expect::NotFound),
+    ("GET", "/api/v1/inbox", Expect::NoLeak),
+    ("GET", "/api/v1/dossiers", Expect::NoLeak),
+    ("POST", "/api/v1/dossiers", Expect::NoLeak),
+    ("GET", "/api/v1/dossiers/{id}", Expect::NotFound),
+    ("POST", "/api/v1/dossiers/{id}/tasks", Expect::NotFound),
+    ("GET", "/api/v1/dossiers/{id}/referrals", Expect::NotFound),
+    ("GET", "/api/v1/directory", Expect::NoLeak),
     ("GET", "/meld", Expect::NoLeak),
     ("POST", "/meld", Expect::NoLeak),
     ("GET", "/meld/follow-up", Expect::NoLeak),
@@ -251,6 +258,9 @@ async fn organisation_boundary(app: &TestApp) {
                 ("name", "matrix"),
                 ("scope", "signals:write"),
                 ("scope", "signals:read"),
+                ("scope", "cases:read"),
+                ("scope", "cases:write"),
+                ("scope", "directory:read"),
             ],
         )
         .await;
@@ -296,7 +306,9 @@ async fn organisation_boundary(app: &TestApp) {
             .unwrap();
         let object = if route.path.starts_with("/organisations") {
             &b.id
-        } else if route.path.starts_with("/dossiers/") {
+        } else if route.path.starts_with("/dossiers/")
+            || route.path.starts_with("/api/v1/dossiers/")
+        {
             &dossier_b
         } else if route.path.starts_with("/reports/") {
             &report_b
@@ -311,7 +323,10 @@ async fn organisation_boundary(app: &TestApp) {
             .replace("{seq}", "1")
             .replace("{barrier}", "x")
             .replace("{referral}", "x");
-        let (status, body) = if path.starts_with("/api/v1/signals") {
+        let bearer = path.starts_with("/api/v1/")
+            && !path.starts_with("/api/v1/me")
+            && !path.starts_with("/api/v1/openapi");
+        let (status, body) = if bearer {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
                 client.http.get(url)

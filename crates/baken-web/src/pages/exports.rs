@@ -62,7 +62,7 @@ struct Target {
 async fn dossier_target(state: &AppState, auth: &Auth, id: &str) -> AppResult<Target> {
     let d = state
         .store
-        .dossier_for_export(&auth.scope, id, state.now())
+        .dossier_header(&auth.scope, id, "export_form", state.now())
         .await?;
     Ok(Target {
         subject: d.title,
