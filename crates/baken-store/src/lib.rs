@@ -14,6 +14,7 @@ mod dossiers;
 mod exports;
 mod learning;
 mod reports;
+mod scale;
 mod scope;
 pub mod seed;
 mod sessions;
