@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod contacts;
 pub mod dossier;
+pub mod htcds;
 pub mod identifiers;
 pub mod org;
 pub mod pow;

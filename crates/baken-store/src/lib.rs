@@ -11,9 +11,11 @@ mod contacts;
 mod credentials;
 mod directory;
 mod dossiers;
+mod exports;
 mod learning;
 mod referrals;
 mod reports;
+mod scale;
 mod scope;
 pub mod seed;
 mod sessions;
@@ -32,6 +34,7 @@ pub use dossiers::{
     Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
     BARRIER_STATUSES,
 };
+pub use exports::CaseSummary;
 pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use referrals::{IncomingReferral, ReferralMessage, ReferralSection, ReferralState};
 pub use reports::{

@@ -21,7 +21,16 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 pub const SCOPE_SIGNALS_WRITE: &str = "signals:write";
 pub const SCOPE_SIGNALS_READ: &str = "signals:read";
-pub const TOKEN_SCOPES: &[&str] = &[SCOPE_SIGNALS_WRITE, SCOPE_SIGNALS_READ];
+pub const SCOPE_CASES_READ: &str = "cases:read";
+pub const SCOPE_CASES_WRITE: &str = "cases:write";
+pub const SCOPE_DIRECTORY_READ: &str = "directory:read";
+pub const TOKEN_SCOPES: &[&str] = &[
+    SCOPE_SIGNALS_WRITE,
+    SCOPE_SIGNALS_READ,
+    SCOPE_CASES_READ,
+    SCOPE_CASES_WRITE,
+    SCOPE_DIRECTORY_READ,
+];
 /// Largest JSON body accepted.
 const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
@@ -46,8 +55,15 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The whole API document: signals (here) and cases (`api_cases`).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_cases::CasesApiDoc::openapi());
+    doc
+}
+
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(document())
 }
 
 /// RFC 9457 problem details.
@@ -103,7 +119,7 @@ pub struct ApiCaller {
 
 impl ApiCaller {
     /// `Some(refusal)` when the token lacks `needed`.
-    fn refuse_without(&self, needed: &str) -> Option<Response> {
+    pub(crate) fn refuse_without(&self, needed: &str) -> Option<Response> {
         if self.scopes.iter().any(|s| s == needed) {
             None
         } else {

@@ -6,8 +6,10 @@
 //! [`routes::RouteTable`], so tests can read the full list of routes from the router itself.
 
 pub mod api;
+pub mod api_cases;
 pub mod assets;
 pub mod context;
+pub mod dossier_json;
 pub mod error;
 pub mod i18n;
 pub mod links;

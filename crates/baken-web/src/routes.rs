@@ -4,7 +4,7 @@
 
 use crate::context::request_context;
 use crate::state::AppState;
-use crate::{api, assets, pages, public, reports};
+use crate::{api, api_cases, assets, pages, public, reports};
 use axum::extract::{Request, State};
 use axum::handler::Handler;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -62,7 +62,8 @@ impl RouteTable {
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
     use pages::{
-        account, admin, audit, directory, dossiers, learn, learn_share, login, referrals, signals,
+        account, admin, audit, directory, dossiers, exports, learn, learn_share, login, referrals,
+        signals,
     };
     let table = RouteTable::new()
         .get("/healthz", healthz)
@@ -132,6 +133,13 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
             "/dossiers/{id}/barriers/{barrier}",
             dossiers::update_barrier,
         )
+        // Exports (fresh confirmation, audited with purpose).
+        .get("/dossiers/{id}/export", exports::dossier_form)
+        .post("/dossiers/{id}/export", exports::dossier_confirm)
+        .get("/dossiers/{id}/export/file", exports::dossier_file)
+        .get("/exports/htcds", exports::cases_form)
+        .post("/exports/htcds", exports::cases_confirm)
+        .get("/exports/htcds/file", exports::cases_file)
         .get("/indicators/{id}", signals::indicator_card)
         .get("/learn", learn::index)
         .get("/learn/modules/{id}", learn::module)
@@ -151,6 +159,14 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .get("/api/v1/me", api::me)
         .post("/api/v1/signals", api::create_signal)
         .get("/api/v1/signals/{id}", api::get_signal)
+        // Case work over the API (bearer tokens with scopes).
+        .get("/api/v1/inbox", api_cases::inbox)
+        .get("/api/v1/dossiers", api_cases::list_dossiers)
+        .post("/api/v1/dossiers", api_cases::create_dossier)
+        .get("/api/v1/dossiers/{id}", api_cases::get_dossier)
+        .post("/api/v1/dossiers/{id}/tasks", api_cases::add_task)
+        .get("/api/v1/dossiers/{id}/referrals", api_cases::referrals)
+        .get("/api/v1/directory", api_cases::directory)
         .get("/meld", public::form)
         .post("/meld", public::submit)
         .get("/meld/follow-up", public::follow_up_form)

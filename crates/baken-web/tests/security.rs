@@ -82,6 +82,12 @@ const MATRIX: &[(&str, &str, Expect)] = &[
         "/dossiers/{id}/barriers/{barrier}",
         Expect::NotFound,
     ),
+    ("GET", "/dossiers/{id}/export", Expect::NotFound),
+    ("POST", "/dossiers/{id}/export", Expect::NotFound),
+    ("GET", "/dossiers/{id}/export/file", Expect::NotFound),
+    ("GET", "/exports/htcds", Expect::NoLeak),
+    ("POST", "/exports/htcds", Expect::NoLeak),
+    ("GET", "/exports/htcds/file", Expect::NoLeak),
     ("GET", "/inbox", Expect::NoLeak),
     ("GET", "/indicators/{id}", Expect::NotFound),
     ("GET", "/learn", Expect::NoLeak),
@@ -103,6 +109,13 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/learn/share/{id}/answers", Expect::NotFound),
     ("POST", "/api/v1/signals", Expect::NoLeak),
     ("GET", "/api/v1/signals/{id}", Expect::NotFound),
+    ("GET", "/api/v1/inbox", Expect::NoLeak),
+    ("GET", "/api/v1/dossiers", Expect::NoLeak),
+    ("POST", "/api/v1/dossiers", Expect::NoLeak),
+    ("GET", "/api/v1/dossiers/{id}", Expect::NotFound),
+    ("POST", "/api/v1/dossiers/{id}/tasks", Expect::NotFound),
+    ("GET", "/api/v1/dossiers/{id}/referrals", Expect::NotFound),
+    ("GET", "/api/v1/directory", Expect::NoLeak),
     ("GET", "/meld", Expect::NoLeak),
     ("POST", "/meld", Expect::NoLeak),
     ("GET", "/meld/follow-up", Expect::NoLeak),
@@ -308,6 +321,9 @@ async fn organisation_boundary(app: &TestApp) {
                 ("name", "matrix"),
                 ("scope", "signals:write"),
                 ("scope", "signals:read"),
+                ("scope", "cases:read"),
+                ("scope", "cases:write"),
+                ("scope", "directory:read"),
             ],
         )
         .await;
@@ -358,7 +374,9 @@ async fn organisation_boundary(app: &TestApp) {
             .unwrap();
         let object = if route.path.starts_with("/organisations") {
             &b.id
-        } else if route.path.starts_with("/dossiers/") {
+        } else if route.path.starts_with("/dossiers/")
+            || route.path.starts_with("/api/v1/dossiers/")
+        {
             &dossier_b
         } else if route.path.starts_with("/reports/") {
             &report_b
@@ -377,7 +395,10 @@ async fn organisation_boundary(app: &TestApp) {
             .replace("{seq}", "1")
             .replace("{barrier}", "x")
             .replace("{referral}", &referral_b);
-        let (status, body) = if path.starts_with("/api/v1/signals") {
+        let bearer = path.starts_with("/api/v1/")
+            && !path.starts_with("/api/v1/me")
+            && !path.starts_with("/api/v1/openapi");
+        let (status, body) = if bearer {
             let url = format!("{}{path}", app.base);
             let req = if route.method == "GET" {
                 client.http.get(url)

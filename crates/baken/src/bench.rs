@@ -122,6 +122,71 @@ pub async fn pages(n: usize) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Seed `signals` signals and a tenth as many dossiers into the demo municipality, then
+/// time `GET /inbox` and `GET /dossiers/{id}` as the demo coordinator, `n` times each.
+pub async fn pages_at_scale(
+    n: usize,
+    signals: usize,
+    postgres: Option<String>,
+) -> Result<ExitCode> {
+    let db = match &postgres {
+        Some(url) => baken_store::testkit::TestDb::postgres_at(url).await,
+        None => baken_store::testkit::TestDb::sqlite().await,
+    };
+    let backend = if postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let store = db.store.clone();
+    let now = SystemClock.now_secs();
+    seed_demo(&store, now).await?;
+    let user = store.user_by_username("demo-coordinator").await?;
+    let org = store.memberships(&user.id).await?[0].org_id.clone();
+    let started = Instant::now();
+    let dossiers = store
+        .seed_scale(&org, &user.id, signals, signals / 10, now)
+        .await?;
+    println!(
+        "seeded {signals} signals and {} dossiers on {backend} in {:.1} s",
+        dossiers.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let (raw, session) = store.create_session(&user.id, Some(&org), now).await?;
+    store.mark_second_factor(&session.id_hash).await?;
+    store
+        .set_totp(&user.id, Some("JBSWY3DPEHPK3PXP"), true)
+        .await?;
+    let state = AppState::new(store.clone(), WebConfig::default(), Arc::new(SystemClock))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let (router, _) = build_router(state);
+    let dossier = format!("/dossiers/{}", dossiers.first().context("no dossiers")?);
+    println!("in-process page renders as the demo coordinator, {backend}:");
+    for (name, path) in [
+        ("GET /inbox", "/inbox".to_string()),
+        ("GET /dossiers/{id}", dossier),
+    ] {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let req = Request::get(path.as_str())
+                .header(header::COOKIE, format!("baken_session={raw}"))
+                .body(Body::empty())?;
+            let started = Instant::now();
+            let response = router.clone().oneshot(req).await?;
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            samples.push(started.elapsed());
+            anyhow::ensure!(
+                status.is_success() && body.len() > 500,
+                "{path} answered {status}"
+            );
+        }
+        report(name, samples);
+    }
+    db.cleanup().await;
+    Ok(ExitCode::SUCCESS)
+}
+
 trait NowSecs {
     fn now_secs(&self) -> i64;
 }

@@ -118,6 +118,14 @@ enum BenchCommand {
     Pages {
         #[arg(long, default_value_t = 2000)]
         n: usize,
+        /// Seed this many signals (and a tenth as many dossiers) first, then time the
+        /// inbox and a dossier page as the demo coordinator
+        #[arg(long)]
+        scale: Option<usize>,
+        /// With --scale: run on a fresh database on this PostgreSQL server (admin URL)
+        /// instead of SQLite; the database is dropped afterwards
+        #[arg(long)]
+        postgres: Option<String>,
     },
     /// Sustained signal submissions per second and latency against `baken serve` on loopback
     Load(bench_load::LoadArgs),
@@ -177,7 +185,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { command } => runtime.block_on(async {
             match command {
                 BenchCommand::Startup { runs } => bench::startup(runs).await,
-                BenchCommand::Pages { n } => bench::pages(n).await,
+                BenchCommand::Pages {
+                    n,
+                    scale: Some(signals),
+                    postgres,
+                } => bench::pages_at_scale(n, signals, postgres).await,
+                BenchCommand::Pages { n, .. } => bench::pages(n).await,
                 BenchCommand::Load(args) => bench_load::load(args).await,
                 BenchCommand::Link(cmd) => link_cmd::run_bench(cmd),
             }

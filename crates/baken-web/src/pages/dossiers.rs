@@ -522,7 +522,7 @@ pub struct DossierPage {
     pub error: Option<String>,
 }
 
-fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
+pub(crate) fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
     let mut things = Vec::new();
     for s in signals {
         let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);

@@ -70,6 +70,14 @@ fn wait_seconds(failures: i64, free: i64, max_wait: i64) -> i64 {
     (1i64 << doublings).min(max_wait)
 }
 
+/// Whether `key` (a user name, a second-factor or a confirmation key) must wait before
+/// its next try: the one throttle for every password and code check.
+pub(crate) async fn throttled(state: &AppState, key: &str, now: i64) -> AppResult<bool> {
+    let (failures, last) = state.store.login_failures(key).await?;
+    let cfg = &state.config;
+    Ok(now < last + wait_seconds(failures, cfg.login_free_failures, cfg.login_max_wait_s))
+}
+
 pub async fn login_submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -88,9 +96,7 @@ pub async fn login_submit(
         )
     };
     let key = throttle_key(&username);
-    let (failures, last) = state.store.login_failures(&key).await?;
-    let cfg = &state.config;
-    if now < last + wait_seconds(failures, cfg.login_free_failures, cfg.login_max_wait_s) {
+    if throttled(&state, &key, now).await? {
         security_event(&state, None, None, "login_throttled", None, "refused").await?;
         return Ok(again(StatusCode::TOO_MANY_REQUESTS, "login-throttled"));
     }
@@ -165,10 +171,7 @@ pub async fn second_factor_submit(
     }
     let now = state.now();
     let key = format!("totp:{}", auth.user.id);
-    let (failures, last) = state.store.login_failures(&key).await?;
-    let cfg = &state.config;
-    let throttled =
-        now < last + wait_seconds(failures, cfg.login_free_failures, cfg.login_max_wait_s);
+    let throttled = throttled(&state, &key, now).await?;
     let secret = auth.user.totp_secret.as_deref().unwrap_or("");
     if throttled || !accept_code(&state, &auth.user.id, secret, &form.code, now).await? {
         if !throttled {

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod directory;
 pub mod dossiers;
+pub mod exports;
 pub mod learn;
 pub mod learn_share;
 pub mod login;
