@@ -125,7 +125,7 @@ impl Store {
     }
 
     /// The dossier if the scope may see it; otherwise `NotFound`. The single access check.
-    async fn visible_dossier(&self, scope: &Scope, id: &str) -> Result<Dossier> {
+    pub(crate) async fn visible_dossier(&self, scope: &Scope, id: &str) -> Result<Dossier> {
         scope.require(Permission::ReadCases)?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM dossiers WHERE id = $1"))
             .bind(id)
