@@ -7,6 +7,7 @@
 //! reads of personal data append their audit record before they return.
 
 mod audit;
+mod case_drafts;
 mod contacts;
 mod credentials;
 mod directory;
@@ -25,6 +26,7 @@ pub mod testkit;
 
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
 pub use baken_domain::audit::AuditRecord;
+pub use case_drafts::{CaseDraft, NewCaseDraft};
 pub use contacts::StoredContact;
 pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,

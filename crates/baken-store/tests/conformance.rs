@@ -1871,3 +1871,126 @@ async fn referrals_on_postgres() {
     referrals_story(&db.store).await;
     db.cleanup().await;
 }
+
+async fn case_drafts_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente P", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let b = store
+        .create_org("Gemeente Q", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("p-coord", &a, Role::Coordinator),
+            ("p-analyst", &a, Role::Analyst),
+            ("p-trainer", &a, Role::Trainer),
+            ("q-coord", &b, Role::Coordinator),
+            ("q-trainer", &b, Role::Trainer),
+        ],
+    )
+    .await;
+    let [coord, analyst, trainer, other_coord, other_trainer] =
+        <[Scope; 5]>::try_from(scopes).unwrap();
+    let dossier = store
+        .create_dossier(&coord, "Dossier P", 1, &[], NOW)
+        .await
+        .unwrap();
+    store
+        .add_member(&coord, &dossier, &analyst.user_id, NOW)
+        .await
+        .unwrap();
+    let indicators = vec!["a".to_string(), "b".to_string()];
+    let draft = baken_store::NewCaseDraft {
+        title: "Casus",
+        scenario: "Een man meldt zich aan.",
+        context: "registration_desk",
+        indicators: &indicators,
+        expected_action: "report",
+    };
+    // Only closed dossiers become practice cases.
+    assert!(matches!(
+        store.create_case_draft(&coord, &dossier, &draft, NOW).await,
+        Err(StoreError::Conflict("status"))
+    ));
+    store
+        .set_dossier_status(&coord, &dossier, "closed", Some("afgerond"), NOW)
+        .await
+        .unwrap();
+    // Coordinators of the dossier's organisation only.
+    for scope in [&analyst, &trainer, &other_coord] {
+        assert!(matches!(
+            store.create_case_draft(scope, &dossier, &draft, NOW).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    let id = store
+        .create_case_draft(&coord, &dossier, &draft, NOW)
+        .await
+        .unwrap();
+    assert!(store.published_cases(&analyst).await.unwrap().is_empty());
+
+    // The trainer of the organisation reviews it; anyone else sees nothing.
+    let listed = store.case_drafts(&trainer).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].indicators, indicators);
+    assert_eq!(listed[0].status, "draft");
+    assert!(store.case_drafts(&other_trainer).await.unwrap().is_empty());
+    for scope in [&other_trainer, &coord] {
+        assert!(matches!(
+            store.case_draft(scope, &id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store
+                .review_case_draft(scope, &id, "x", "y", true, NOW)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+    assert!(matches!(
+        store
+            .review_case_draft(&trainer, &id, " ", "y", true, NOW)
+            .await,
+        Err(StoreError::Conflict("text"))
+    ));
+    store
+        .review_case_draft(&trainer, &id, "Casus", "Bewerkt.", false, NOW)
+        .await
+        .unwrap();
+    assert!(store.published_cases(&analyst).await.unwrap().is_empty());
+    store
+        .review_case_draft(&trainer, &id, "Casus", "Bewerkt.", true, NOW)
+        .await
+        .unwrap();
+    let published = store.published_cases(&analyst).await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].scenario, "Bewerkt.");
+    assert_eq!(
+        published[0].published_by.as_deref(),
+        Some(trainer.user_id.as_str())
+    );
+    assert!(store
+        .published_cases(&other_coord)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_drafts_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    case_drafts_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_drafts_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    case_drafts_story(&db.store).await;
+    db.cleanup().await;
+}

@@ -1,0 +1,178 @@
+//! Lessons from practice: a coordinator drafts a practice case from a closed dossier, a
+//! trainer of the same organisation reviews and publishes it. The caller anonymises the
+//! text (pure logic lives in `baken-learn`); the store enforces who and when. Another
+//! organisation's draft is `NotFound`.
+
+use crate::{new_id, Result, Scope, Store, StoreError};
+use baken_domain::{Permission, Role};
+use sqlx::Row;
+
+/// What the coordinator's action produces, already anonymised.
+#[derive(Debug, Clone)]
+pub struct NewCaseDraft<'a> {
+    pub title: &'a str,
+    pub scenario: &'a str,
+    pub context: &'a str,
+    pub indicators: &'a [String],
+    pub expected_action: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseDraft {
+    pub id: String,
+    pub org_id: String,
+    pub dossier_id: String,
+    pub title: String,
+    pub scenario: String,
+    pub context: String,
+    pub indicators: Vec<String>,
+    pub expected_action: String,
+    pub status: String,
+    pub published_by: Option<String>,
+}
+
+const COLUMNS: &str = "id, org_id, dossier_id, title, scenario, context, indicators, \
+                       expected_action, status, published_by";
+
+fn case_draft(r: &sqlx::any::AnyRow) -> Result<CaseDraft> {
+    Ok(CaseDraft {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        dossier_id: r.try_get("dossier_id")?,
+        title: r.try_get("title")?,
+        scenario: r.try_get("scenario")?,
+        context: r.try_get("context")?,
+        indicators: r
+            .try_get::<String, _>("indicators")?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        expected_action: r.try_get("expected_action")?,
+        status: r.try_get("status")?,
+        published_by: r.try_get("published_by")?,
+    })
+}
+
+impl Store {
+    /// Draft a practice case from a dossier: coordinators of the dossier's organisation
+    /// only, and only once the dossier is closed (`Conflict("status")` before). Audited.
+    pub async fn create_case_draft(
+        &self,
+        scope: &Scope,
+        dossier_id: &str,
+        draft: &NewCaseDraft<'_>,
+        now: i64,
+    ) -> Result<String> {
+        if !scope.roles.contains(&Role::Coordinator) {
+            return Err(StoreError::NotFound);
+        }
+        let dossier = self.visible_dossier(scope, dossier_id).await?;
+        if dossier.status != "closed" {
+            return Err(StoreError::Conflict("status"));
+        }
+        self.audit_read(
+            scope,
+            "practice_case:draft",
+            "dossier",
+            Some(dossier_id),
+            Some(dossier_id),
+            "learning",
+            now,
+        )
+        .await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO case_drafts (id, org_id, dossier_id, title, scenario, context, indicators, \
+             expected_action, status, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10)",
+        )
+        .bind(&id)
+        .bind(&scope.org_id)
+        .bind(dossier_id)
+        .bind(draft.title)
+        .bind(draft.scenario)
+        .bind(draft.context)
+        .bind(draft.indicators.join(" "))
+        .bind(draft.expected_action)
+        .bind(&scope.user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The organisation's drafts and published cases, for its trainers.
+    pub async fn case_drafts(&self, scope: &Scope) -> Result<Vec<CaseDraft>> {
+        scope.require(Permission::ManageLearning)?;
+        self.case_draft_rows(scope, "").await
+    }
+
+    /// The organisation's published practice cases, for every member.
+    pub async fn published_cases(&self, scope: &Scope) -> Result<Vec<CaseDraft>> {
+        self.case_draft_rows(scope, " AND status = 'published'")
+            .await
+    }
+
+    async fn case_draft_rows(&self, scope: &Scope, filter: &str) -> Result<Vec<CaseDraft>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM case_drafts WHERE org_id = $1{filter} ORDER BY created_at, id"
+        ))
+        .bind(&scope.org_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(case_draft)
+        .collect()
+    }
+
+    /// One draft, for a trainer of its organisation.
+    pub async fn case_draft(&self, scope: &Scope, id: &str) -> Result<CaseDraft> {
+        scope.require(Permission::ManageLearning)?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM case_drafts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let draft = case_draft(&row)?;
+        if draft.org_id != scope.org_id {
+            return Err(StoreError::NotFound);
+        }
+        Ok(draft)
+    }
+
+    /// The trainer's edit of the text; `publish` also publishes it and records who did.
+    /// The caller has checked the text for personal data first.
+    pub async fn review_case_draft(
+        &self,
+        scope: &Scope,
+        id: &str,
+        title: &str,
+        scenario: &str,
+        publish: bool,
+        now: i64,
+    ) -> Result<()> {
+        let draft = self.case_draft(scope, id).await?;
+        if title.trim().is_empty() || scenario.trim().is_empty() {
+            return Err(StoreError::Conflict("text"));
+        }
+        let (status, by, at) = if publish {
+            ("published", Some(scope.user_id.as_str()), Some(now))
+        } else {
+            (draft.status.as_str(), None, None)
+        };
+        sqlx::query(
+            "UPDATE case_drafts SET title = $1, scenario = $2, status = $3, \
+             published_by = COALESCE($4, published_by), published_at = COALESCE($5, published_at) \
+             WHERE id = $6",
+        )
+        .bind(title)
+        .bind(scenario)
+        .bind(status)
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
