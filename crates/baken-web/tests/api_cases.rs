@@ -141,7 +141,16 @@ async fn case_work_over_the_api(app: &TestApp) {
     let (_, dir) = call(app, &full, "GET", "/api/v1/directory", None).await;
     let contact = dir[0]["id"].as_str().unwrap().to_string();
     app.store
-        .refer_dossier(&scope, &id, &contact, &["summary".into()], common::T0)
+        .refer_dossier(
+            &scope,
+            &id,
+            &contact,
+            &[baken_store::ReferralSection {
+                category: "summary".into(),
+                lines: vec!["Samenvatting".into()],
+            }],
+            common::T0,
+        )
         .await
         .unwrap();
     let (status, refs) = call(

@@ -197,7 +197,16 @@ async fn htcds_records_fit_the_field_list(app: &TestApp) {
     let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
     let contact = app.store.contacts(&scope, T0).await.unwrap().remove(0);
     app.store
-        .refer_dossier(&scope, &closed, &contact.id, &["summary".into()], T0)
+        .refer_dossier(
+            &scope,
+            &closed,
+            &contact.id,
+            &[baken_store::ReferralSection {
+                category: "summary".into(),
+                lines: vec!["Samenvatting".into()],
+            }],
+            T0,
+        )
         .await
         .unwrap();
     for s in ["assessing", "action", "closed"] {
@@ -208,6 +217,8 @@ async fn htcds_records_fit_the_field_list(app: &TestApp) {
     }
     let user = "demo-coordinator";
     let client = app.logged_in(user, &app.password(user)).await;
+    // A code works once, and logging in just used the current one: wait for the next.
+    app.clock.advance(30);
     confirm(app, &client, "/exports/htcds", user).await;
     let r = client
         .get_raw("/exports/htcds/file?format=json&purpose=jaarcijfers")

@@ -3,15 +3,15 @@
 //! (and TOTP code when enrolled), kept on the session server-side; each is audited with
 //! the purpose the user types; each follows the dossier's visibility (404 otherwise).
 
-use super::login::throttled;
+use super::login::{accept_code, throttled};
 use super::security_event;
 use super::signals::Choice;
 use crate::context::Auth;
+use crate::dossier_json;
 use crate::error::AppResult;
 use crate::pdf::PdfDocument;
 use crate::state::AppState;
 use crate::views::{date_of, page, Chrome};
-use crate::{dossier_json, totp};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -137,12 +137,11 @@ async fn confirm(
         return Ok(Some(("login-throttled", StatusCode::TOO_MANY_REQUESTS)));
     }
     let password_ok = verify_password(&form.password, &auth.user.password_hash);
+    // The code is claimed only after the password matched, and like at login it works
+    // once.
+    let secret = auth.user.totp_secret.as_deref().unwrap_or("");
     let code_ok = !auth.user.totp_enabled
-        || totp::verify(
-            auth.user.totp_secret.as_deref().unwrap_or(""),
-            &form.code,
-            now,
-        );
+        || (password_ok && accept_code(state, &auth.user.id, secret, &form.code, now).await?);
     let user = Some(auth.user.id.as_str());
     let org = Some(auth.scope.org_id.as_str());
     if !(password_ok && code_ok) {
