@@ -10,6 +10,7 @@ pub mod org;
 pub mod pow;
 pub mod role;
 pub mod signal;
+pub mod triage;
 
 pub use org::{Country, OrgKind};
 pub use role::{Permission, Role};

@@ -26,6 +26,7 @@ pub mod testkit;
 
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
 pub use baken_domain::audit::AuditRecord;
+pub use baken_domain::triage::InboxCursor;
 pub use case_drafts::{CaseDraft, NewCaseDraft};
 pub use contacts::StoredContact;
 pub use credentials::{
@@ -40,8 +41,8 @@ pub use exports::CaseSummary;
 pub use learning::{LearningRecord, LEARNING_KINDS};
 pub use referrals::{IncomingReferral, ReferralMessage, ReferralSection, ReferralState};
 pub use reports::{
-    generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportKeys, ReportMessage,
-    ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,
+    generate_receipt, normalise_receipt, PublicReport, ReceiptAccess, ReportInboxFilter,
+    ReportKeys, ReportMessage, ReportRecord, RECEIPT_DIGITS, REPORT_STATUSES, REPORT_TEXT_MAX,
 };
 pub use scope::Scope;
 pub use sessions::Session;
@@ -133,6 +134,7 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
+        self.backfill_report_ranks().await?;
         self.guard_audit_trail().await
     }
 

@@ -193,6 +193,26 @@ pub struct ReportRecord {
     pub assignee_id: Option<String>,
     pub closed_reason: Option<String>,
     pub dossier_id: Option<String>,
+    /// Place in the inbox order (`baken_domain::triage`): a normal item of its day.
+    pub triage_rank: i64,
+}
+
+/// Place of a report in the inbox order: reports carry no urgency and only a day.
+fn report_rank(created_on: &str) -> i64 {
+    baken_domain::triage::triage_rank(
+        false,
+        "normal",
+        baken_domain::triage::day_start(created_on).unwrap_or(0),
+    )
+}
+
+/// Narrowing of the inbox's reports that the database can do (the reading needs the
+/// decrypted content, so the caller filters on level).
+#[derive(Debug, Clone, Default)]
+pub struct ReportInboxFilter<'a> {
+    pub status: &'a str,
+    /// A user id, `none` for unassigned, or `None` for anyone.
+    pub assignee: Option<&'a str>,
 }
 
 /// Proof that the holder typed the right receipt: only the store makes one.
@@ -302,8 +322,8 @@ impl Store {
         let sealed = seal(&data_key, &format!("content:{id}"), content.as_bytes())?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO reports (id, org_id, lookup, receipt_hash, wrapped_key, content, lang, status, created_on, updated_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, $8)",
+            "INSERT INTO reports (id, org_id, lookup, receipt_hash, wrapped_key, content, lang, status, created_on, updated_on, triage_rank) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, $8, $9)",
         )
         .bind(&id)
         .bind(org_id)
@@ -313,6 +333,7 @@ impl Store {
         .bind(sealed)
         .bind(lang)
         .bind(today)
+        .bind(report_rank(today))
         .execute(&mut *tx)
         .await?;
         insert_photos(&mut tx, &id, &data_key, 0, photos, today).await?;
@@ -550,6 +571,7 @@ impl Store {
             assignee_id: row.try_get("assignee_id")?,
             closed_reason: row.try_get("closed_reason")?,
             dossier_id: row.try_get("dossier_id")?,
+            triage_rank: report_rank(&row.try_get::<String, _>("created_on")?),
         })
     }
 
@@ -694,6 +716,15 @@ impl Store {
         .bind(&scope.org_id)
         .fetch_all(&self.pool)
         .await?;
+        self.open_reports(keys, &rows).await
+    }
+
+    /// The reports of these rows (`id` column), opened, in the same order.
+    async fn open_reports(
+        &self,
+        keys: &ReportKeys,
+        rows: &[sqlx::any::AnyRow],
+    ) -> Result<Vec<ReportRecord>> {
         let mut out = Vec::new();
         for row in rows {
             let id: String = row.try_get("id")?;
@@ -710,6 +741,61 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// One page of the organisation's reports in inbox order after `after`, at most
+    /// `limit`, narrowed by status and assignee. Audited as one list read.
+    pub async fn inbox_reports(
+        &self,
+        scope: &Scope,
+        keys: &ReportKeys,
+        filter: &ReportInboxFilter<'_>,
+        after: Option<&crate::InboxCursor>,
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<ReportRecord>> {
+        scope.require(Permission::ReadCases)?;
+        self.audit_read(scope, "list", "report", None, None, "triage", now)
+            .await?;
+        let assignee_clause = match filter.assignee {
+            None | Some("") => "",
+            Some("none") => "AND assignee_id IS NULL",
+            Some(_) => "AND assignee_id = $5",
+        };
+        let sql = format!(
+            "SELECT id FROM reports WHERE org_id = $1 AND wrapped_key IS NOT NULL \
+             AND ($2 = '' OR status = $2) AND (triage_rank, id) > ($3, $4) {assignee_clause} \
+             ORDER BY triage_rank, id LIMIT {}",
+            limit.min(1000)
+        );
+        // The first page starts before every rank (ranks are never negative).
+        let (rank, id) = after.map_or((-1, String::new()), |c| (c.rank, c.id.clone()));
+        let mut q = sqlx::query(&sql)
+            .bind(&scope.org_id)
+            .bind(filter.status)
+            .bind(rank)
+            .bind(id);
+        if let Some(a) = filter.assignee.filter(|a| !a.is_empty() && *a != "none") {
+            q = q.bind(a.to_string());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        self.open_reports(keys, &rows).await
+    }
+
+    /// Give reports stored before the inbox order existed their place in it.
+    pub(crate) async fn backfill_report_ranks(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT id, created_on FROM reports WHERE triage_rank IS NULL")
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            let created_on: String = row.try_get("created_on")?;
+            sqlx::query("UPDATE reports SET triage_rank = $1 WHERE id = $2")
+                .bind(report_rank(&created_on))
+                .bind(row.try_get::<String, _>("id")?)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// One report with its whole thread (notes included). Audited.

@@ -157,6 +157,11 @@ impl Store {
                     Value::Int(at),
                     Value::Int(at),
                     dossier.map_or(Value::Null, Value::Text),
+                    Value::Int(baken_domain::triage::triage_rank(
+                        i % 500 == 0,
+                        if i % 50 == 0 { "high" } else { "normal" },
+                        at,
+                    )),
                 ]
             })
             .collect();
@@ -164,7 +169,7 @@ impl Store {
             &mut tx,
             "signals",
             "id, org_id, author_id, status, context, urgency, acute, fields, reading, highest_level, \
-             library_version, library_hash, created_at, updated_at, submitted_at, dossier_id",
+             library_version, library_hash, created_at, updated_at, submitted_at, dossier_id, triage_rank",
             rows,
         )
         .await?;

@@ -7,6 +7,7 @@
 
 use crate::{new_id, random_token, sha256_hex, Result, Scope, Store, StoreError};
 use baken_domain::signal::Identifier;
+use baken_domain::triage::{triage_rank, InboxCursor};
 use baken_domain::Permission;
 use sqlx::Row;
 
@@ -33,6 +34,8 @@ pub struct SignalRecord {
     pub created_at: i64,
     pub updated_at: i64,
     pub submitted_at: Option<i64>,
+    /// Place in the inbox order (`baken_domain::triage`); `None` for drafts.
+    pub triage_rank: Option<i64>,
 }
 
 /// What a submission stores beside the fields.
@@ -73,7 +76,7 @@ pub struct ApiToken {
 const COLUMNS: &str =
     "id, org_id, author_id, status, context, urgency, acute, fields, revision, assignee_id, \
      dossier_id, closed_reason, reading, highest_level, library_version, library_hash, \
-     created_at, updated_at, submitted_at";
+     created_at, updated_at, submitted_at, triage_rank";
 
 fn record(row: &sqlx::any::AnyRow) -> Result<SignalRecord> {
     let fields: String = row.try_get("fields")?;
@@ -99,6 +102,7 @@ fn record(row: &sqlx::any::AnyRow) -> Result<SignalRecord> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         submitted_at: row.try_get("submitted_at")?,
+        triage_rank: row.try_get("triage_rank")?,
     })
 }
 
@@ -235,7 +239,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE signals SET status = 'received', fields = $1, context = $2, urgency = $3, acute = $4, \
              reading = $5, highest_level = $6, library_version = $7, library_hash = $8, \
-             updated_at = $9, submitted_at = $9 \
+             updated_at = $9, submitted_at = $9, triage_rank = $13 \
              WHERE id = $10 AND author_id = $11 AND org_id = $12 AND status = 'draft'",
         )
         .bind(json(s.fields))
@@ -250,6 +254,7 @@ impl Store {
         .bind(id)
         .bind(&scope.user_id)
         .bind(&scope.org_id)
+        .bind(triage_rank(s.acute, s.urgency, now))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -295,29 +300,42 @@ impl Store {
         rows.iter().map(record).collect()
     }
 
-    /// The organisation's inbox: submitted signals, acute and urgent first, narrowed by
-    /// `filter`. Audited.
+    /// One page of the organisation's inbox: submitted signals in triage order (acute,
+    /// then high urgency, then the rest, newest first within each), narrowed by `filter`,
+    /// starting after `after`, at most `limit`. Keyset paging on the indexed
+    /// `triage_rank`, so a page costs the same however many items there are. Audited.
     pub async fn inbox(
         &self,
         scope: &Scope,
         filter: &InboxFilter,
+        after: Option<&InboxCursor>,
+        limit: usize,
         now: i64,
     ) -> Result<Vec<SignalRecord>> {
         scope.require(Permission::ReadCases)?;
         self.audit_read(scope, "list", "signal", None, None, "triage", now)
             .await?;
         // Filters are bound as parameters; an empty one matches everything.
+        let mut next = 6;
+        let mut param = || {
+            next += 1;
+            format!("${}", next - 1)
+        };
         let assignee_clause = match filter.assignee.as_deref() {
-            None | Some("") => "",
-            Some("none") => "AND assignee_id IS NULL",
-            Some(_) => "AND assignee_id = $6",
+            None | Some("") => String::new(),
+            Some("none") => "AND assignee_id IS NULL".into(),
+            Some(_) => format!("AND assignee_id = {}", param()),
+        };
+        let after_clause = match after {
+            None => String::new(),
+            Some(_) => format!("AND (triage_rank, id) > ({}, {})", param(), param()),
         };
         let sql = format!(
             "SELECT {COLUMNS} FROM signals WHERE org_id = $1 AND status <> 'draft' \
              AND ($2 = '' OR status = $2) AND ($3 = '' OR context = $3) \
-             AND ($4 = '' OR urgency = $4) AND ($5 = '' OR highest_level = $5) {assignee_clause} \
-             ORDER BY acute DESC, CASE urgency WHEN 'acute' THEN 0 WHEN 'high' THEN 1 ELSE 2 END, \
-             submitted_at DESC, id LIMIT 500"
+             AND ($4 = '' OR urgency = $4) AND ($5 = '' OR highest_level = $5) \
+             {assignee_clause} {after_clause} ORDER BY triage_rank, id LIMIT {}",
+            limit.min(1000)
         );
         let mut q = sqlx::query(&sql)
             .bind(&scope.org_id)
@@ -325,8 +343,15 @@ impl Store {
             .bind(&filter.context)
             .bind(&filter.urgency)
             .bind(&filter.level);
-        if !assignee_clause.is_empty() && filter.assignee.as_deref() != Some("none") {
-            q = q.bind(filter.assignee.clone().unwrap_or_default());
+        if let Some(a) = filter
+            .assignee
+            .as_deref()
+            .filter(|a| !a.is_empty() && *a != "none")
+        {
+            q = q.bind(a.to_string());
+        }
+        if let Some(c) = after {
+            q = q.bind(c.rank).bind(c.id.clone());
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(record).collect()

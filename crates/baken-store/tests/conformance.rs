@@ -487,7 +487,7 @@ async fn signals_story(store: &Store) {
         "drafts are not in the inbox"
     );
     assert!(store
-        .inbox(&coord, &baken_store::InboxFilter::default(), NOW)
+        .inbox(&coord, &baken_store::InboxFilter::default(), None, 500, NOW)
         .await
         .unwrap()
         .is_empty());
@@ -519,7 +519,7 @@ async fn signals_story(store: &Store) {
         .await
         .unwrap();
     let inbox = store
-        .inbox(&coord, &baken_store::InboxFilter::default(), NOW)
+        .inbox(&coord, &baken_store::InboxFilter::default(), None, 500, NOW)
         .await
         .unwrap();
     assert_eq!(inbox.len(), 1);
@@ -530,7 +530,7 @@ async fn signals_story(store: &Store) {
     };
     assert!(
         store
-            .inbox(&coord, &urgent_only, NOW)
+            .inbox(&coord, &urgent_only, None, 500, NOW)
             .await
             .unwrap()
             .is_empty(),
@@ -541,7 +541,11 @@ async fn signals_story(store: &Store) {
         ..Default::default()
     };
     assert_eq!(
-        store.inbox(&coord, &unassigned, NOW).await.unwrap().len(),
+        store
+            .inbox(&coord, &unassigned, None, 500, NOW)
+            .await
+            .unwrap()
+            .len(),
         1
     );
     store
@@ -549,7 +553,7 @@ async fn signals_story(store: &Store) {
         .await
         .unwrap();
     assert!(store
-        .inbox(&coord, &unassigned, NOW)
+        .inbox(&coord, &unassigned, None, 500, NOW)
         .await
         .unwrap()
         .is_empty());
@@ -557,7 +561,14 @@ async fn signals_story(store: &Store) {
         assignee: Some(coord.user_id.clone()),
         ..Default::default()
     };
-    assert_eq!(store.inbox(&coord, &mine, NOW).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .inbox(&coord, &mine, None, 500, NOW)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert!(
         matches!(
             store
@@ -571,7 +582,7 @@ async fn signals_story(store: &Store) {
     assert!(
         matches!(
             store
-                .inbox(&clerk, &baken_store::InboxFilter::default(), NOW)
+                .inbox(&clerk, &baken_store::InboxFilter::default(), None, 500, NOW)
                 .await,
             Err(StoreError::NotFound)
         ),
@@ -579,7 +590,13 @@ async fn signals_story(store: &Store) {
     );
     assert!(
         store
-            .inbox(&coord_b, &baken_store::InboxFilter::default(), NOW)
+            .inbox(
+                &coord_b,
+                &baken_store::InboxFilter::default(),
+                None,
+                500,
+                NOW
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -1992,5 +2009,148 @@ async fn case_drafts_on_postgres() {
         return;
     };
     case_drafts_story(&db.store).await;
+    db.cleanup().await;
+}
+
+/// The inbox pages by keyset on the stored triage order: pages join up to the whole
+/// inbox in triage order without gaps or repeats, filters hold across pages, and reports
+/// page the same way on their own index.
+async fn inbox_paging_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente P", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let scopes = users(
+        store,
+        &[
+            ("p-clerk", &a, Role::Frontline),
+            ("p-coord", &a, Role::Coordinator),
+        ],
+    )
+    .await;
+    let [clerk, coord] = <[Scope; 2]>::try_from(scopes).unwrap();
+    let fields = vec![("observation".to_string(), "x".to_string())];
+    // 23 signals: every fifth high, every seventh acute, submitted a minute apart.
+    for i in 0..23i64 {
+        let urgency = if i % 5 == 0 { "high" } else { "normal" };
+        store
+            .create_submitted_signal(
+                &clerk,
+                &baken_store::Submission {
+                    fields: &fields,
+                    context: "registration_desk",
+                    urgency,
+                    acute: i % 7 == 0,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &[],
+                },
+                NOW + i * 60,
+            )
+            .await
+            .unwrap();
+    }
+    let all = baken_store::InboxFilter::default();
+    let whole = store.inbox(&coord, &all, None, 500, NOW).await.unwrap();
+    assert_eq!(whole.len(), 23);
+    let band = |s: &baken_store::SignalRecord| baken_domain::triage::priority(s.acute, &s.urgency);
+    for pair in whole.windows(2) {
+        let (x, y) = (&pair[0], &pair[1]);
+        assert!(
+            band(x) < band(y) || (band(x) == band(y) && x.submitted_at >= y.submitted_at),
+            "acute, then high, then the rest, newest first within each"
+        );
+    }
+    assert!(whole[0].acute);
+
+    let mut paged = Vec::new();
+    let mut after: Option<baken_store::InboxCursor> = None;
+    loop {
+        let page = store
+            .inbox(&coord, &all, after.as_ref(), 5, NOW)
+            .await
+            .unwrap();
+        assert!(page.len() <= 5);
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap();
+        after = Some(baken_store::InboxCursor {
+            rank: last.triage_rank.unwrap(),
+            id: last.id.clone(),
+        });
+        paged.extend(page.into_iter().map(|s| s.id));
+    }
+    let whole_ids: Vec<String> = whole.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(paged, whole_ids, "pages join up without gaps or repeats");
+
+    // A filter holds on every page.
+    let high = baken_store::InboxFilter {
+        urgency: "high".into(),
+        ..Default::default()
+    };
+    let first = store.inbox(&coord, &high, None, 2, NOW).await.unwrap();
+    let last = first.last().unwrap();
+    let cursor = baken_store::InboxCursor {
+        rank: last.triage_rank.unwrap(),
+        id: last.id.clone(),
+    };
+    let second = store
+        .inbox(&coord, &high, Some(&cursor), 50, NOW)
+        .await
+        .unwrap();
+    assert_eq!(first.len() + second.len(), 5, "i = 0, 5, 10, 15, 20");
+    assert!(second.iter().all(|s| s.urgency == "high"));
+
+    // Reports: their own order (newest day first), paged the same way.
+    let keys = baken_store::ReportKeys::ephemeral();
+    for day in ["2026-09-20", "2026-09-22", "2026-09-21"] {
+        store
+            .create_report(&keys, &a.id, "nl", "{}", day)
+            .await
+            .unwrap();
+    }
+    let filter = baken_store::ReportInboxFilter::default();
+    let reports = store
+        .inbox_reports(&coord, &keys, &filter, None, 2, NOW)
+        .await
+        .unwrap();
+    let days: Vec<&str> = reports.iter().map(|r| r.created_on.as_str()).collect();
+    assert_eq!(days, ["2026-09-22", "2026-09-21"]);
+    let cursor = baken_store::InboxCursor {
+        rank: reports[1].triage_rank,
+        id: reports[1].id.clone(),
+    };
+    let rest = store
+        .inbox_reports(&coord, &keys, &filter, Some(&cursor), 2, NOW)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].created_on, "2026-09-20");
+    // Reports sort after every signal of a later day in the normal band, by the same rank.
+    assert!(rest[0].triage_rank > whole.last().unwrap().triage_rank.unwrap());
+    assert!(matches!(
+        store
+            .inbox_reports(&clerk, &keys, &filter, None, 2, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_paging_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    inbox_paging_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_paging_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    inbox_paging_story(&db.store).await;
     db.cleanup().await;
 }

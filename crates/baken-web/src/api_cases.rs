@@ -15,7 +15,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use baken_domain::signal::valid_date;
-use baken_store::{InboxFilter, StoreError};
+use baken_store::{InboxCursor, InboxFilter, StoreError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -140,11 +140,20 @@ pub struct InboxParams {
     /// none, weak, moderate, strong …
     #[serde(default)]
     pub level: String,
+    /// Start after this item: the `after` value of the previous page's `Link: rel="next"`.
+    #[serde(default)]
+    pub after: String,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<String>,
 }
 
-/// The triage inbox: urgent first, then newest; at most 500 items.
+const API_PAGE_DEFAULT: usize = 50;
+const API_PAGE_MAX: usize = 200;
+
+/// The triage inbox, one page: acute first, then high urgency, then the rest, newest first
+/// within each. When there is more, a `Link` header with `rel="next"` gives the next page.
 #[utoipa::path(get, path = "/api/v1/inbox", security(("bearer" = [])), params(InboxParams),
-    responses((status = 200, body = [InboxItem]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = [InboxItem], headers(("Link" = String, description = "`<URL>; rel=\"next\"` when there is a next page"))), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn inbox(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -153,6 +162,30 @@ pub async fn inbox(
     if let Some(r) = caller.refuse_without(SCOPE_CASES_READ) {
         return r;
     }
+    let mut errors = Vec::new();
+    let after = match q.after.as_str() {
+        "" => None,
+        param => {
+            let cursor = InboxCursor::parse(param);
+            if cursor.is_none() {
+                errors.push(("after", "invalid", "api-error-after"));
+            }
+            cursor
+        }
+    };
+    let limit = match q.limit.as_deref() {
+        None => API_PAGE_DEFAULT,
+        Some(l) => match l.parse::<usize>() {
+            Ok(n) if (1..=API_PAGE_MAX).contains(&n) => n,
+            _ => {
+                errors.push(("limit", "out_of_range", "api-error-limit"));
+                API_PAGE_DEFAULT
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return invalid(&caller, "The page parameters are not valid", errors);
+    }
     let filter = InboxFilter {
         status: q.status,
         context: q.context,
@@ -160,10 +193,44 @@ pub async fn inbox(
         level: q.level,
         assignee: None,
     };
-    json_list(
-        state.store.inbox(&caller.scope, &filter, state.now()).await,
-        "inbox",
-        |r| InboxItem {
+    let mut rows = match state
+        .store
+        .inbox(
+            &caller.scope,
+            &filter,
+            after.as_ref(),
+            limit + 1,
+            state.now(),
+        )
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return store_error(e, "inbox"),
+    };
+    let next = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        let last = &rows[limit - 1];
+        let cursor = InboxCursor {
+            rank: last.triage_rank.unwrap_or_default(),
+            id: last.id.clone(),
+        };
+        let mut pairs = vec![
+            ("status", filter.status.as_str()),
+            ("context", filter.context.as_str()),
+            ("urgency", filter.urgency.as_str()),
+            ("level", filter.level.as_str()),
+        ];
+        pairs.retain(|(_, v)| !v.is_empty());
+        let limit = limit.to_string();
+        let after = cursor.to_param();
+        pairs.push(("limit", &limit));
+        pairs.push(("after", &after));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("</api/v1/inbox?{query}>; rel=\"next\"")
+    });
+    let items: Vec<InboxItem> = rows
+        .into_iter()
+        .map(|r| InboxItem {
             id: r.id,
             status: r.status,
             context: r.context,
@@ -173,8 +240,13 @@ pub async fn inbox(
             submitted_at: r.submitted_at,
             assignee_id: r.assignee_id,
             dossier_id: r.dossier_id,
-        },
-    )
+        })
+        .collect();
+    let mut response = Json(items).into_response();
+    if let Some(link) = next.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    response
 }
 
 #[derive(Serialize, ToSchema)]

@@ -380,6 +380,8 @@ pub async fn inbox_rows(
     auth: &Auth,
     filter: &baken_store::InboxFilter,
     readers: &[(String, String)],
+    after: Option<&baken_store::InboxCursor>,
+    limit: usize,
 ) -> AppResult<Vec<crate::pages::dossiers::InboxRow>> {
     let t = &auth.ctx.tr;
     let wanted_context = filter.context.is_empty() || filter.context == PUBLIC_CONTEXT;
@@ -388,40 +390,50 @@ pub async fn inbox_rows(
     if !wanted_context || !wanted_urgency {
         return Ok(Vec::new());
     }
-    let records = state
-        .store
-        .reports(&auth.scope, &state.reports.keys, state.now())
-        .await?;
     let today = state.today();
     let days = |d: &str| -> i64 {
-        let day = |x: &str| {
-            let mut parts = x.splitn(3, '-').map(|p| p.parse::<i32>().ok());
-            let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-            let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
-            time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
-        };
-        match (day(d), day(&today)) {
-            (Some(a), Some(b)) => (b - a).whole_days().max(0),
+        match (
+            baken_domain::triage::day_start(d),
+            baken_domain::triage::day_start(&today),
+        ) {
+            (Some(a), Some(b)) => ((b - a) / 86_400).max(0),
             _ => 0,
         }
     };
     let overdue_days = (state.config.triage_overdue_hours + 23) / 24;
-    Ok(records
-        .iter()
-        .filter(|r| filter.status.is_empty() || r.status == filter.status)
-        .filter(|r| match filter.assignee.as_deref() {
-            None | Some("") => true,
-            Some("none") => r.assignee_id.is_none(),
-            Some(a) => r.assignee_id.as_deref() == Some(a),
-        })
-        .filter_map(|r| {
+    let store_filter = baken_store::ReportInboxFilter {
+        status: &filter.status,
+        assignee: filter.assignee.as_deref(),
+    };
+    let mut out = Vec::new();
+    let mut cursor = after.cloned();
+    // The level needs the decrypted reading, so a batch may yield fewer rows than asked:
+    // fetch on from where the last batch ended until the page is full or nothing is left.
+    loop {
+        let batch = state
+            .store
+            .inbox_reports(
+                &auth.scope,
+                &state.reports.keys,
+                &store_filter,
+                cursor.as_ref(),
+                limit,
+                state.now(),
+            )
+            .await?;
+        let exhausted = batch.len() < limit;
+        cursor = batch.last().map(|r| baken_store::InboxCursor {
+            rank: r.triage_rank,
+            id: r.id.clone(),
+        });
+        for r in &batch {
             let reading = reading_of(state, &content_of(r), t);
             let level = reading.as_ref().map(|x| x.highest).unwrap_or("none");
             if !filter.level.is_empty() && filter.level != level {
-                return None;
+                continue;
             }
             let age = days(&r.created_on);
-            Some(crate::pages::dossiers::InboxRow {
+            out.push(crate::pages::dossiers::InboxRow {
                 id: r.id.clone(),
                 date: r.created_on.clone(),
                 age_days: age,
@@ -440,11 +452,18 @@ pub async fn inbox_rows(
                 in_dossier: r.dossier_id.is_some(),
                 href: format!("/reports/{}", r.id),
                 anonymous: true,
-                rank: 2,
-                sort_date: r.created_on.clone(),
-            })
-        })
-        .collect())
+                key: baken_store::InboxCursor {
+                    rank: r.triage_rank,
+                    id: r.id.clone(),
+                },
+            });
+        }
+        if exhausted || out.len() >= limit || cursor.is_none() {
+            break;
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// The reports attached to a dossier the user may see, as the dossier page lists them.

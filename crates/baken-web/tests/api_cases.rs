@@ -36,6 +36,16 @@ async fn call(
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// The fields a problem+json body names as invalid, in order.
+fn problem_fields(p: &serde_json::Value) -> Vec<&str> {
+    p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 async fn every_api_route_is_documented(app: &TestApp) {
     let (status, doc) = call(app, "none", "GET", "/api/v1/openapi.json", None).await;
     assert_eq!(status, 200);
@@ -94,12 +104,7 @@ async fn case_work_over_the_api(app: &TestApp) {
     let bad = serde_json::json!({"title": " ", "confidentiality": 2, "signals": []});
     let (status, p) = call(app, &full, "POST", "/api/v1/dossiers", Some(bad)).await;
     assert_eq!(status, 422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&p);
     assert_eq!(fields, ["title", "signals"]);
     // Create, list, read.
     let (status, created) = call(app, &full, "POST", "/api/v1/dossiers", Some(body)).await;
@@ -179,3 +184,102 @@ async fn case_work_over_the_api(app: &TestApp) {
     }
 }
 on_both_backends!(case_work_over_the_api, case_work_over_the_api);
+
+/// The rows of an inbox page: the links to the items, in page order.
+fn inbox_rows(page: &str) -> Vec<String> {
+    page.split("<a class=\"utrecht-link\" href=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+        .filter(|h| h.starts_with("/signals/") || h.starts_with("/reports/"))
+        .collect()
+}
+
+/// With more than a page of items, the inbox shows 50, then the next page on its link,
+/// keeping the filters; every item is shown once. The API pages with `Link: rel="next"`.
+/// A damaged page link is a clear 400 (page) or a 422 naming the parameter (API).
+async fn inbox_pages(app: &TestApp) {
+    let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    app.store
+        .seed_scale(&scope.org_id, &scope.user_id, 120, 0, common::T0 - 10)
+        .await
+        .unwrap();
+    let client = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    let (status, first) = client.get("/inbox").await;
+    assert_eq!(status, 200);
+    let rows = inbox_rows(&first);
+    assert_eq!(rows.len(), 50, "one page");
+    assert!(!first.contains("id=\"first-page\""));
+    let mut seen: Vec<String> = rows;
+    let mut page = first;
+    let mut pages = 1;
+    while page.contains("id=\"next-page\"") {
+        let end = page.find("\" id=\"next-page\"").unwrap();
+        let start = page[..end].rfind("href=\"").unwrap() + "href=\"".len();
+        let next = page[start..end].replace("&amp;", "&");
+        let (status, body) = client.get(&next).await;
+        assert_eq!(status, 200, "{next}");
+        assert!(body.contains("id=\"first-page\""));
+        seen.extend(inbox_rows(&body));
+        page = body;
+        pages += 1;
+    }
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no item twice");
+    assert!(
+        seen.len() >= 120 && pages >= 3,
+        "{} rows, {pages} pages",
+        seen.len()
+    );
+
+    // Filters hold across pages: only high urgency (every 50th seeded signal is high).
+    let (_, high) = client.get("/inbox?urgency=high").await;
+    let high_rows = inbox_rows(&high);
+    assert!(!high_rows.is_empty() && high_rows.len() < 50);
+    assert!(!high.contains("id=\"next-page\""));
+
+    let (status, body) = client.get("/inbox?after=12.NOT-HEX").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("after"), "names the damaged part");
+
+    // The API: two pages of 100 via the Link header, same order as the page.
+    let read = token(app, "demo-coordinator", &["cases:read"]).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .get(format!("{}/api/v1/inbox?limit=100", app.base))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    assert!(link.ends_with("rel=\"next\""), "{link}");
+    let items: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 100);
+    let next = common::between(&link, "<", ">");
+    let r = http
+        .get(format!("{}{next}", app.base))
+        .bearer_auth(&read)
+        .send()
+        .await
+        .unwrap();
+    let more: serde_json::Value = r.json().await.unwrap();
+    let first_ids: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(!more.as_array().unwrap().is_empty());
+    assert!(more
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| !first_ids.contains(&i["id"].as_str().unwrap())));
+    let (status, p) = call(app, &read, "GET", "/api/v1/inbox?limit=0&after=x", None).await;
+    assert_eq!(status, 422, "{p}");
+    let fields = problem_fields(&p);
+    assert_eq!(fields, ["after", "limit"]);
+}
+on_both_backends!(inbox_pages, inbox_pages);

@@ -17,7 +17,7 @@ use baken_domain::dossier::{
     confidentiality_code, CONFIDENTIALITY, DOSSIER_STATUSES, REFERRAL_CATEGORIES,
 };
 use baken_domain::signal::valid_date;
-use baken_store::{InboxFilter, SignalRecord, StoreError, BARRIER_STATUSES};
+use baken_store::{InboxCursor, InboxFilter, SignalRecord, StoreError, BARRIER_STATUSES};
 use serde::Deserialize;
 
 fn options(values: &[&str], selected: &str, t: &Tr, prefix: &str, any: bool) -> Vec<Choice> {
@@ -65,9 +65,8 @@ pub struct InboxRow {
     /// The row's page; an anonymous report (`/reports/…`) is not a signal.
     pub href: String,
     pub anonymous: bool,
-    /// Acute, high, normal: urgent first.
-    pub rank: u8,
-    pub sort_date: String,
+    /// Place in the inbox order; the last row's key starts the next page.
+    pub key: baken_store::InboxCursor,
 }
 
 #[derive(Template)]
@@ -82,6 +81,8 @@ pub struct InboxPage {
     pub assignees: Vec<Choice>,
     pub conf_levels: Vec<Choice>,
     pub error: Option<String>,
+    pub next_page: Option<String>,
+    pub first_page: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -96,6 +97,36 @@ pub struct InboxQuery {
     level: String,
     #[serde(default)]
     assignee: String,
+    /// Where the page starts (`InboxCursor::to_param`); empty for the first page.
+    #[serde(default)]
+    after: String,
+}
+
+/// Rows per inbox page: what a coordinator scans at once, and cheap at any inbox size.
+const PAGE: usize = 50;
+
+/// The inbox with the same filters, starting after `after` (the first page for `None`).
+fn page_link(q: &InboxQuery, after: Option<&InboxCursor>) -> String {
+    let mut pairs: Vec<(&str, &str)> = [
+        ("status", q.status.as_str()),
+        ("context", q.context.as_str()),
+        ("urgency", q.urgency.as_str()),
+        ("level", q.level.as_str()),
+        ("assignee", q.assignee.as_str()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    let cursor = after.map(InboxCursor::to_param);
+    if let Some(c) = cursor.as_deref() {
+        pairs.push(("after", c));
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if query.is_empty() {
+        "/inbox".into()
+    } else {
+        format!("/inbox?{query}")
+    }
 }
 
 async fn inbox_page(
@@ -117,7 +148,14 @@ async fn inbox_page(
             other => Some(other.to_string()),
         },
     };
-    let signals = state.store.inbox(&auth.scope, &filter, now).await?;
+    let after = match q.after.as_str() {
+        "" => None,
+        param => Some(InboxCursor::parse(param).ok_or(AppError::BadRequest("error-page-cursor"))?),
+    };
+    let signals = state
+        .store
+        .inbox(&auth.scope, &filter, after.as_ref(), PAGE + 1, now)
+        .await?;
     let readers = state.store.case_readers(&auth.scope).await?;
     let overdue_after = state.config.triage_overdue_hours * 3600;
     let rows = signals
@@ -150,21 +188,28 @@ async fn inbox_page(
                 in_dossier: r.dossier_id.is_some(),
                 href: format!("/signals/{}", r.id),
                 anonymous: false,
-                rank: if r.acute || r.urgency == "acute" {
-                    0
-                } else if r.urgency == "high" {
-                    1
-                } else {
-                    2
+                key: baken_store::InboxCursor {
+                    rank: r.triage_rank.unwrap_or_default(),
+                    id: r.id.clone(),
                 },
-                sort_date: date_of(submitted),
             }
         })
         .collect::<Vec<_>>();
     let mut rows = rows;
-    rows.extend(crate::reports::inbox_rows(state, auth, &filter, &readers).await?);
-    // Urgent first, then the newest (a stable sort keeps each source's own order).
-    rows.sort_by(|a, b| a.rank.cmp(&b.rank).then(b.sort_date.cmp(&a.sort_date)));
+    rows.extend(
+        crate::reports::inbox_rows(state, auth, &filter, &readers, after.as_ref(), PAGE + 1)
+            .await?,
+    );
+    // Both sources are in triage order; merged, one more row than a page tells whether
+    // there is a next page.
+    rows.sort_by(|a, b| (a.key.rank, &a.key.id).cmp(&(b.key.rank, &b.key.id)));
+    rows.truncate(PAGE + 1);
+    let next_page = (rows.len() > PAGE).then(|| {
+        rows.truncate(PAGE);
+        let last = &rows[PAGE - 1].key;
+        page_link(q, Some(last))
+    });
+    let first_page = after.is_some().then(|| page_link(q, None));
     let mut contexts = vec![Choice {
         value: String::new(),
         label: t.t("filter-any"),
@@ -239,6 +284,8 @@ async fn inbox_page(
             assignees,
             conf_levels: levels_up_to(t, clearance, 4.min(clearance)),
             error: error.map(|k| t.t(k)),
+            next_page,
+            first_page,
             c: Chrome::app(auth, "inbox-title", "/inbox"),
         },
     ))
