@@ -10,6 +10,9 @@ UPDATE signals
                      + (100000000000 - COALESCE(submitted_at, created_at))
  WHERE status <> 'draft';
 CREATE INDEX signals_triage ON signals (org_id, triage_rank, id);
+-- The filters a coordinator uses most ("new", "mine", "unassigned") get their own order.
+CREATE INDEX signals_triage_status ON signals (org_id, status, triage_rank, id);
+CREATE INDEX signals_triage_assignee ON signals (org_id, assignee_id, triage_rank, id);
 
 ALTER TABLE reports ADD COLUMN triage_rank BIGINT;
 CREATE INDEX reports_triage ON reports (org_id, triage_rank, id);

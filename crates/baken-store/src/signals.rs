@@ -315,43 +315,44 @@ impl Store {
         scope.require(Permission::ReadCases)?;
         self.audit_read(scope, "list", "signal", None, None, "triage", now)
             .await?;
-        // Filters are bound as parameters; an empty one matches everything.
-        let mut next = 6;
-        let mut param = || {
-            next += 1;
-            format!("${}", next - 1)
-        };
-        let assignee_clause = match filter.assignee.as_deref() {
-            None | Some("") => String::new(),
-            Some("none") => "AND assignee_id IS NULL".into(),
-            Some(_) => format!("AND assignee_id = {}", param()),
-        };
-        let after_clause = match after {
-            None => String::new(),
-            Some(_) => format!("AND (triage_rank, id) > ({}, {})", param(), param()),
-        };
+        // Only the filters in use become clauses, each a plain equality bound as a
+        // parameter, so the planner can use the (org, status | assignee, rank) indexes.
+        let mut clauses = String::new();
+        let mut binds: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("status", filter.status.as_str()),
+            ("context", filter.context.as_str()),
+            ("urgency", filter.urgency.as_str()),
+            ("highest_level", filter.level.as_str()),
+        ] {
+            if !value.is_empty() {
+                binds.push(value);
+                clauses.push_str(&format!(" AND {column} = ${}", binds.len() + 1));
+            }
+        }
+        match filter.assignee.as_deref() {
+            None | Some("") => {}
+            Some("none") => clauses.push_str(" AND assignee_id IS NULL"),
+            Some(user) => {
+                binds.push(user);
+                clauses.push_str(&format!(" AND assignee_id = ${}", binds.len() + 1));
+            }
+        }
+        if after.is_some() {
+            let n = binds.len() + 2;
+            clauses.push_str(&format!(" AND (triage_rank, id) > (${n}, ${})", n + 1));
+        }
         let sql = format!(
-            "SELECT {COLUMNS} FROM signals WHERE org_id = $1 AND status <> 'draft' \
-             AND ($2 = '' OR status = $2) AND ($3 = '' OR context = $3) \
-             AND ($4 = '' OR urgency = $4) AND ($5 = '' OR highest_level = $5) \
-             {assignee_clause} {after_clause} ORDER BY triage_rank, id LIMIT {}",
+            "SELECT {COLUMNS} FROM signals WHERE org_id = $1 AND status <> 'draft'{clauses} \
+             ORDER BY triage_rank, id LIMIT {}",
             limit.min(1000)
         );
-        let mut q = sqlx::query(&sql)
-            .bind(&scope.org_id)
-            .bind(&filter.status)
-            .bind(&filter.context)
-            .bind(&filter.urgency)
-            .bind(&filter.level);
-        if let Some(a) = filter
-            .assignee
-            .as_deref()
-            .filter(|a| !a.is_empty() && *a != "none")
-        {
-            q = q.bind(a.to_string());
+        let mut q = sqlx::query(&sql).bind(&scope.org_id);
+        for value in binds {
+            q = q.bind(value);
         }
         if let Some(c) = after {
-            q = q.bind(c.rank).bind(c.id.clone());
+            q = q.bind(c.rank).bind(c.id.as_str());
         }
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(record).collect()

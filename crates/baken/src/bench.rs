@@ -123,7 +123,8 @@ pub async fn pages(n: usize) -> Result<ExitCode> {
 }
 
 /// Seed `signals` signals and a tenth as many dossiers into the demo municipality, then
-/// time `GET /inbox` and `GET /dossiers/{id}` as the demo coordinator, `n` times each.
+/// time the inbox (first page, a page halfway, two filters) and `GET /dossiers/{id}` as the
+/// demo coordinator, `n` times each.
 pub async fn pages_at_scale(
     n: usize,
     signals: usize,
@@ -161,9 +162,36 @@ pub async fn pages_at_scale(
         .map_err(|e| anyhow::anyhow!(e))?;
     let (router, _) = build_router(state);
     let dossier = format!("/dossiers/{}", dossiers.first().context("no dossiers")?);
+    // A page halfway through the inbox: walk there a thousand items at a time.
+    let scope = baken_store::Scope {
+        user_id: user.id.clone(),
+        org_id: org.clone(),
+        roles: vec![baken_domain::Role::Coordinator],
+    };
+    let mut halfway: Option<baken_store::InboxCursor> = None;
+    for _ in 0..(signals / 2).div_ceil(1000) {
+        let page = store
+            .inbox(&scope, &Default::default(), halfway.as_ref(), 1000, now)
+            .await?;
+        let Some(last) = page.last() else { break };
+        halfway = Some(baken_store::InboxCursor {
+            rank: last.triage_rank.unwrap_or_default(),
+            id: last.id.clone(),
+        });
+    }
+    let deep = format!(
+        "/inbox?after={}",
+        halfway.context("an empty inbox")?.to_param()
+    );
     println!("in-process page renders as the demo coordinator, {backend}:");
     for (name, path) in [
         ("GET /inbox", "/inbox".to_string()),
+        ("GET /inbox (a page halfway)", deep),
+        ("GET /inbox?assignee=me", "/inbox?assignee=me".to_string()),
+        (
+            "GET /inbox?status=received",
+            "/inbox?status=received".to_string(),
+        ),
         ("GET /dossiers/{id}", dossier),
     ] {
         let mut samples = Vec::with_capacity(n);
