@@ -474,6 +474,90 @@ async fn review(
 mod tests {
     use super::*;
 
+    fn signal(context: &str, acute: bool, fields: &[(&str, &str)]) -> SignalRecord {
+        SignalRecord {
+            id: "s".into(),
+            org_id: "o".into(),
+            author_id: "u".into(),
+            status: "handled".into(),
+            context: context.into(),
+            urgency: "normal".into(),
+            acute,
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            revision: 1,
+            assignee_id: None,
+            dossier_id: None,
+            closed_reason: None,
+            reading: None,
+            highest_level: None,
+            library_version: None,
+            library_hash: None,
+            created_at: 0,
+            updated_at: 0,
+            submitted_at: None,
+        }
+    }
+
+    fn lib() -> Library {
+        baken_indicators::embedded().unwrap()
+    }
+
+    #[test]
+    fn recorded_people_and_things_are_replaced_then_checked() {
+        let s = signal(
+            "registration_desk",
+            false,
+            &[
+                ("e0.kind", "person"),
+                ("e0.name", "Ahmed"),
+                ("e1.kind", "vehicle"),
+                ("e1.plate", "XX-99-ZZ"),
+            ],
+        );
+        // A single first name is no finding for the checker, but it was recorded.
+        let out = anonymise(
+            "Ahmed kwam met XX-99-ZZ; bel 0612345678.",
+            std::slice::from_ref(&s),
+        );
+        assert_eq!(out, "[name] kwam met [plate]; bel [phone].");
+    }
+
+    #[test]
+    fn the_expected_answer_follows_the_reading_and_acute_danger() {
+        let lib = lib();
+        let yes = [
+            ("answer.IDR-27", "yes"),
+            ("answer.IDR-02", "yes"),
+            ("answer.IDR-25", "yes"),
+            ("answer.IDR-01", "no"),
+        ];
+        let (context, indicators, action) = answer_of(
+            &lib,
+            &[
+                signal("other", false, &[]),
+                signal("registration_desk", false, &yes),
+            ],
+        );
+        assert_eq!(context, "registration_desk");
+        assert_eq!(indicators.len(), 3);
+        assert_eq!(action, Action::RecordSignal);
+        let (_, _, action) = answer_of(&lib, &[signal("registration_desk", true, &yes)]);
+        assert_eq!(action, Action::CallPolice);
+        let (_, indicators, action) = answer_of(
+            &lib,
+            &[signal(
+                "registration_desk",
+                false,
+                &[("answer.NOPE-1", "yes")],
+            )],
+        );
+        assert!(indicators.is_empty());
+        assert_eq!(action, Action::Nothing);
+    }
+
     #[test]
     fn words_are_replaced_whole() {
         assert_eq!(
