@@ -52,6 +52,23 @@ fn entity_kind(kind: &str, field: &str) -> Option<Kind> {
     }
 }
 
+/// What a practice case takes from one of the dossier's signals.
+pub(crate) struct SignalFacts<'a> {
+    pub context: &'a str,
+    pub acute: bool,
+    pub draft: baken_domain::signal::SignalDraft,
+}
+
+impl<'a> SignalFacts<'a> {
+    fn of(s: &'a SignalRecord) -> SignalFacts<'a> {
+        SignalFacts {
+            context: &s.context,
+            acute: s.acute,
+            draft: baken_domain::signal::SignalDraft::from_fields(&s.fields),
+        }
+    }
+}
+
 /// Replace `value` in `text` by `with` where it stands as a whole word.
 fn replace_word(text: &str, value: &str, with: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -74,12 +91,11 @@ fn replace_word(text: &str, value: &str, with: &str) -> String {
 }
 
 /// `text` without the people and things recorded on `signals`, then through the checker.
-pub(crate) fn anonymise(text: &str, signals: &[SignalRecord]) -> String {
+pub(crate) fn anonymise(text: &str, signals: &[SignalFacts<'_>]) -> String {
     let mut out = text.to_string();
     let mut known: Vec<(String, Kind)> = Vec::new();
     for s in signals {
-        let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);
-        for e in &draft.entities {
+        for e in &s.draft.entities {
             for (field, value) in &e.fields {
                 let value = value.trim();
                 if let Some(kind) = entity_kind(&e.kind, field) {
@@ -134,18 +150,17 @@ fn expected_reading(lib: &Library, context: &str, indicators: &[String]) -> (Lev
 /// the library knows), in library order; call the police when a signal was marked acute,
 /// otherwise nothing when the engine reads no level, else record a signal (as the
 /// shipped cases do).
-fn answer_of(lib: &Library, signals: &[SignalRecord]) -> (String, Vec<String>, Action) {
+fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> (String, Vec<String>, Action) {
     let context = signals
         .iter()
-        .map(|s| s.context.as_str())
+        .map(|s| s.context)
         .find(|c| lib.contexts.iter().any(|x| x.id == *c))
         .or_else(|| lib.contexts.first().map(|c| c.id.as_str()))
         .unwrap_or_default()
         .to_string();
     let mut indicators: Vec<String> = Vec::new();
     for s in signals {
-        let draft = baken_domain::signal::SignalDraft::from_fields(&s.fields);
-        for (id, answer) in &draft.answers {
+        for (id, answer) in &s.draft.answers {
             if answer == "yes" && lib.indicator(id).is_some() && !indicators.contains(id) {
                 indicators.push(id.clone());
             }
@@ -228,9 +243,10 @@ pub async fn from_dossier(
         .map(|s| form_value(&s.fields, "observation").trim())
         .filter(|o| !o.is_empty())
         .collect();
-    let title = anonymise(&v.dossier.title, &v.signals);
-    let scenario = anonymise(&observations.join("\n\n"), &v.signals);
-    let (context, indicators, action) = answer_of(&state.library, &v.signals);
+    let facts: Vec<SignalFacts<'_>> = v.signals.iter().map(SignalFacts::of).collect();
+    let title = anonymise(&v.dossier.title, &facts);
+    let scenario = anonymise(&observations.join("\n\n"), &facts);
+    let (context, indicators, action) = answer_of(&state.library, &facts);
     match state
         .store
         .create_case_draft(
@@ -474,30 +490,15 @@ async fn review(
 mod tests {
     use super::*;
 
-    fn signal(context: &str, acute: bool, fields: &[(&str, &str)]) -> SignalRecord {
-        SignalRecord {
-            id: "s".into(),
-            org_id: "o".into(),
-            author_id: "u".into(),
-            status: "handled".into(),
-            context: context.into(),
-            urgency: "normal".into(),
+    fn signal<'a>(context: &'a str, acute: bool, fields: &[(&str, &str)]) -> SignalFacts<'a> {
+        let fields: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        SignalFacts {
+            context,
             acute,
-            fields: fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            revision: 1,
-            assignee_id: None,
-            dossier_id: None,
-            closed_reason: None,
-            reading: None,
-            highest_level: None,
-            library_version: None,
-            library_hash: None,
-            created_at: 0,
-            updated_at: 0,
-            submitted_at: None,
+            draft: baken_domain::signal::SignalDraft::from_fields(&fields),
         }
     }
 
