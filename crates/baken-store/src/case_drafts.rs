@@ -53,6 +53,15 @@ fn case_draft(r: &sqlx::any::AnyRow) -> Result<CaseDraft> {
     })
 }
 
+/// Drafts are read by the organisation's trainers (who review them) and coordinators
+/// (who make them from closed dossiers).
+fn may_read_drafts(scope: &Scope) -> Result<()> {
+    if scope.roles.contains(&Role::Coordinator) {
+        return Ok(());
+    }
+    scope.require(Permission::ManageLearning)
+}
+
 impl Store {
     /// Draft a practice case from a dossier: coordinators of the dossier's organisation
     /// only, and only once the dossier is closed (`Conflict("status")` before). Audited.
@@ -101,9 +110,9 @@ impl Store {
         Ok(id)
     }
 
-    /// The organisation's drafts and published cases, for its trainers.
+    /// The organisation's drafts and published cases, for its trainers and coordinators.
     pub async fn case_drafts(&self, scope: &Scope) -> Result<Vec<CaseDraft>> {
-        scope.require(Permission::ManageLearning)?;
+        may_read_drafts(scope)?;
         self.case_draft_rows(scope, "").await
     }
 
@@ -125,9 +134,10 @@ impl Store {
         .collect()
     }
 
-    /// One draft, for a trainer of its organisation.
+    /// One draft, for a trainer or coordinator of its organisation (coordinators read
+    /// what they drafted; only trainers edit and publish).
     pub async fn case_draft(&self, scope: &Scope, id: &str) -> Result<CaseDraft> {
-        scope.require(Permission::ManageLearning)?;
+        may_read_drafts(scope)?;
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM case_drafts WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -151,6 +161,7 @@ impl Store {
         publish: bool,
         now: i64,
     ) -> Result<()> {
+        scope.require(Permission::ManageLearning)?;
         let draft = self.case_draft(scope, id).await?;
         if title.trim().is_empty() || scenario.trim().is_empty() {
             return Err(StoreError::Conflict("text"));

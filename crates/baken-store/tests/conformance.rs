@@ -1955,11 +1955,21 @@ async fn case_drafts_story(store: &Store) {
     assert_eq!(listed[0].indicators, indicators);
     assert_eq!(listed[0].status, "draft");
     assert!(store.case_drafts(&other_trainer).await.unwrap().is_empty());
-    for scope in [&other_trainer, &coord] {
+    assert!(store.case_drafts(&other_coord).await.unwrap().is_empty());
+    // The coordinator reads what was drafted, but only a trainer edits and publishes.
+    assert_eq!(store.case_draft(&coord, &id).await.unwrap().id, id);
+    assert_eq!(store.case_drafts(&coord).await.unwrap().len(), 1);
+    assert!(matches!(
+        store.case_draft(&analyst, &id).await,
+        Err(StoreError::NotFound)
+    ));
+    for scope in [&other_trainer, &other_coord] {
         assert!(matches!(
             store.case_draft(scope, &id).await,
             Err(StoreError::NotFound)
         ));
+    }
+    for scope in [&other_trainer, &coord] {
         assert!(matches!(
             store
                 .review_case_draft(scope, &id, "x", "y", true, NOW)

@@ -62,8 +62,8 @@ impl RouteTable {
 /// Build the application: the router (with state and middleware) and its route list.
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
     use pages::{
-        account, admin, audit, directory, dossiers, exports, learn, learn_share, login, referrals,
-        signals,
+        account, admin, audit, directory, dossiers, exports, learn, learn_drafts, learn_share,
+        login, referrals, signals,
     };
     let table = RouteTable::new()
         .get("/healthz", healthz)
@@ -155,6 +155,12 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/learn/share", learn_share::create)
         .get("/learn/share/{id}", learn_share::show)
         .post("/learn/share/{id}/answers", learn_share::answer)
+        // Lessons from practice: a closed dossier becomes a practice case, reviewed first.
+        .post("/dossiers/{id}/practice-case", learn_drafts::from_dossier)
+        .get("/learn/drafts", learn_drafts::list)
+        .get("/learn/drafts/{id}", learn_drafts::show)
+        .post("/learn/drafts/{id}", learn_drafts::save)
+        .post("/learn/drafts/{id}/publish", learn_drafts::publish)
         .get("/api/v1/openapi.json", api::openapi)
         .get("/api/v1/me", api::me)
         .post("/api/v1/signals", api::create_signal)

@@ -143,6 +143,12 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/referrals", Expect::NoLeak),
     ("GET", "/referrals/{id}", Expect::NotFound),
     ("POST", "/referrals/{id}", Expect::NotFound),
+    // Lessons from practice (issue 8): a closed dossier becomes a reviewed practice case.
+    ("POST", "/dossiers/{id}/practice-case", Expect::NotFound),
+    ("GET", "/learn/drafts", Expect::NoLeak),
+    ("GET", "/learn/drafts/{id}", Expect::NotFound),
+    ("POST", "/learn/drafts/{id}", Expect::NotFound),
+    ("POST", "/learn/drafts/{id}/publish", Expect::NotFound),
 ];
 
 /// Routes that end the session or change credentials run last, so they do not log the
@@ -312,6 +318,48 @@ async fn organisation_boundary(app: &TestApp) {
         )
         .await
         .unwrap();
+    // B's practice case from a closed dossier, published: A's learners never play it.
+    let closed_b = app
+        .store
+        .create_dossier(&scope_b, "Gesloten dossier van B", 1, &[], T0)
+        .await
+        .unwrap();
+    app.store
+        .set_dossier_status(&scope_b, &closed_b, "closed", Some("afgerond"), T0)
+        .await
+        .unwrap();
+    let case_draft_b = app
+        .store
+        .create_case_draft(
+            &scope_b,
+            &closed_b,
+            &baken_store::NewCaseDraft {
+                title: "Geheime oefencasus van B",
+                scenario: "Geheim scenario van B",
+                context: "registration_desk",
+                indicators: &[],
+                expected_action: "nothing",
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    let trainer_b = baken_store::Scope {
+        roles: vec![Role::Trainer],
+        ..scope_b.clone()
+    };
+    app.store
+        .review_case_draft(
+            &trainer_b,
+            &case_draft_b,
+            "Geheime oefencasus van B",
+            "Geheim scenario van B",
+            true,
+            T0,
+        )
+        .await
+        .unwrap();
+    let org_case_b = format!("org-{case_draft_b}");
     let client = app.logged_in("matrix-a", "matrix-a-password").await;
     // A's API token with every scope, for the /api/ rows.
     let (_, page) = client
@@ -347,6 +395,9 @@ async fn organisation_boundary(app: &TestApp) {
         post_b.as_str(),
         "Geheime snapshot van B",
         referral_b.as_str(),
+        "Geheime oefencasus van B",
+        "Geheim scenario van B",
+        case_draft_b.as_str(),
     ];
 
     let missing: Vec<String> = app
@@ -384,6 +435,10 @@ async fn organisation_boundary(app: &TestApp) {
             &post_b
         } else if route.path.starts_with("/referrals/") {
             &referral_b
+        } else if route.path.starts_with("/learn/drafts/") {
+            &case_draft_b
+        } else if route.path.starts_with("/learn/cases/") {
+            &org_case_b
         } else {
             &user_b.id
         };

@@ -550,6 +550,8 @@ pub struct DossierPage {
     pub status: String,
     pub result: String,
     pub closed: bool,
+    /// A coordinator may turn the closed dossier into a practice case.
+    pub can_practice: bool,
     pub members: Vec<String>,
     pub signals: Vec<AttachedSignal>,
     /// Anonymous reports attached to the dossier, with their reading.
@@ -689,6 +691,8 @@ pub(crate) async fn dossier_page(
             status: t.t(&format!("dstatus-{}", d.status)),
             result: d.result.clone().unwrap_or_default(),
             closed: d.status == "closed",
+            can_practice: d.status == "closed"
+                && auth.scope.roles.contains(&baken_domain::Role::Coordinator),
             members: v.members.iter().map(|(_, n)| n.clone()).collect(),
             signals: v
                 .signals

@@ -29,6 +29,19 @@ fn content() -> &'static Content {
     })
 }
 
+/// A practice case by id: a shipped one, or (`org-…`) one the caller's organisation
+/// published from practice (another organisation's is `NotFound`).
+async fn find_case(state: &AppState, auth: &Auth, id: &str) -> AppResult<baken_learn::Case> {
+    if id.starts_with(super::learn_drafts::ORG_CASE_PREFIX) {
+        return super::learn_drafts::org_cases(state, auth)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(AppError::NotFound);
+    }
+    content().case(id).cloned().ok_or(AppError::NotFound)
+}
+
 /// Escape text for HTML element content and attribute values.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -154,7 +167,11 @@ pub struct LearnPage {
     pub c: Chrome,
     pub modules: Vec<ModuleRow>,
     pub cases: Vec<CaseRow>,
+    /// The organisation's own practice cases, made from closed dossiers.
+    pub org_cases: Vec<CaseRow>,
     pub can_progress: bool,
+    /// Coordinators and trainers see the drafts of practice cases.
+    pub can_drafts: bool,
 }
 
 /// `/learn`: the modules (completed ones with their date) and the practice cases.
@@ -187,12 +204,24 @@ pub async fn index(State(state): State<AppState>, auth: Auth) -> AppResult<Respo
             completed_on: done("case", &k.id),
         })
         .collect();
+    let org_cases = super::learn_drafts::org_cases(&state, &auth)
+        .await?
+        .iter()
+        .map(|k| CaseRow {
+            id: k.id.clone(),
+            title: k.title.get(lang).to_string(),
+            completed_on: done("case", &k.id),
+        })
+        .collect();
     Ok(page(
         StatusCode::OK,
         &LearnPage {
             modules,
             cases,
+            org_cases,
             can_progress: auth.can(baken_domain::Permission::ReadTrainingProgress),
+            can_drafts: auth.scope.roles.contains(&baken_domain::Role::Coordinator)
+                || auth.can(baken_domain::Permission::ManageLearning),
             c: Chrome::app(&auth, "learn-title", "/learn"),
         },
     ))
@@ -363,7 +392,7 @@ pub async fn case(
 ) -> AppResult<Response> {
     let t = &auth.ctx.tr;
     let lang = t.code();
-    let k = content().case(&id).ok_or(AppError::NotFound)?;
+    let k = &find_case(&state, &auth, &id).await?;
     let mut c = Chrome::app(&auth, "learn-case-title", "/learn");
     c.title = k.title.get(lang).to_string();
     Ok(page(
@@ -444,7 +473,7 @@ pub async fn answer_case(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let k = content().case(&id).ok_or(AppError::NotFound)?;
+    let k = &find_case(&state, &auth, &id).await?;
     let lib = &state.library;
     let ticked: Vec<String> = fields
         .iter()
@@ -478,7 +507,7 @@ pub async fn case_result(
 ) -> AppResult<Response> {
     let t = &auth.ctx.tr;
     let lang = t.code();
-    let k = content().case(&id).ok_or(AppError::NotFound)?;
+    let k = &find_case(&state, &auth, &id).await?;
     let lib = &state.library;
     let attempt = state.store.latest_case_attempt(&auth.scope, &k.id).await?;
     let (action, ticked) = decode_answer(&attempt.answer).ok_or(AppError::NotFound)?;
@@ -548,12 +577,14 @@ pub struct ProgressPage {
     pub learners: Vec<Learner>,
 }
 
-fn item_title(kind: &str, id: &str, lang: &str) -> String {
+fn item_title(kind: &str, id: &str, lang: &str, org_cases: &[baken_learn::Case]) -> String {
     let c = content();
     let title = if kind == "module" {
         c.module(id).map(|m| m.title.get(lang).to_string())
     } else {
-        c.case(id).map(|k| k.title.get(lang).to_string())
+        c.case(id)
+            .or_else(|| org_cases.iter().find(|k| k.id == id))
+            .map(|k| k.title.get(lang).to_string())
     };
     title.unwrap_or_else(|| id.to_string())
 }
@@ -566,11 +597,12 @@ pub async fn progress(State(state): State<AppState>, auth: Auth) -> AppResult<Re
         .store
         .learning_overview(&auth.scope, state.now())
         .await?;
+    let org_cases = super::learn_drafts::org_cases(&state, &auth).await?;
     let mut learners: Vec<(String, Learner)> = Vec::new();
     for r in &records {
         let item = ProgressItem {
             kind: t.t(&format!("learn-kind-{}", r.kind)),
-            title: item_title(&r.kind, &r.item_id, lang),
+            title: item_title(&r.kind, &r.item_id, lang, &org_cases),
             date: r.completed_on.clone(),
             score: r.score,
         };
@@ -611,6 +643,7 @@ pub async fn progress_csv(State(state): State<AppState>, auth: Auth) -> AppResul
         .store
         .learning_overview(&auth.scope, state.now())
         .await?;
+    let org_cases = super::learn_drafts::org_cases(&state, &auth).await?;
     let mut out = String::from("learner,kind,item,title,completed_on,score\r\n");
     for r in &records {
         out.push_str(&format!(
@@ -618,7 +651,7 @@ pub async fn progress_csv(State(state): State<AppState>, auth: Auth) -> AppResul
             csv_field(&r.learner),
             csv_field(&r.kind),
             csv_field(&r.item_id),
-            csv_field(&item_title(&r.kind, &r.item_id, lang)),
+            csv_field(&item_title(&r.kind, &r.item_id, lang, &org_cases)),
             csv_field(&r.completed_on),
             r.score
         ));

@@ -95,7 +95,7 @@ fn view(auth: &Auth, p: &Post) -> PostView {
 }
 
 /// The checker's findings for each (field label key, text), in the reader's language.
-fn moderate(auth: &Auth, fields: &[(&str, &str)]) -> Vec<Warning> {
+pub(crate) fn moderate(auth: &Auth, fields: &[(&str, &str)]) -> Vec<Warning> {
     let t = &auth.ctx.tr;
     fields
         .iter()

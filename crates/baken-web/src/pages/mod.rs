@@ -7,6 +7,7 @@ pub mod directory;
 pub mod dossiers;
 pub mod exports;
 pub mod learn;
+pub mod learn_drafts;
 pub mod learn_share;
 pub mod login;
 pub mod referrals;

@@ -1,0 +1,569 @@
+//! Lessons from practice: a coordinator turns a closed dossier into a practice-case draft
+//! with one action; a trainer of the organisation reviews and publishes it; published
+//! drafts are played on `/learn` like the shipped cases (id `org-<draft id>`), by the
+//! organisation only.
+//!
+//! The draft is made anonymised: the dossier's title and its signals' observations pass
+//! through `baken_learn::privacy::anonymise`, and the people and things recorded on the
+//! signals are replaced wherever they occur literally. The same checker
+//! (`privacy::scan`) warns on the review page and refuses to publish while it finds
+//! anything. The expected answer comes from the engine's reading of the indicators the
+//! signals ticked, in the first signal's context.
+
+use std::collections::BTreeMap;
+
+use crate::context::Auth;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::{page, Chrome};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use baken_domain::Role;
+use baken_indicators::{Answer, AssessmentInput, Level, Library, Observation, Subject, Text};
+use baken_learn::privacy::{self, Kind};
+use baken_learn::Action;
+use baken_store::{CaseDraft, NewCaseDraft, SignalRecord, StoreError};
+
+use super::form_value;
+use super::learn_share::{moderate, Warning};
+
+/// Longest title and scenario a trainer may save (characters).
+const MAX_TITLE: usize = 200;
+const MAX_SCENARIO: usize = 10_000;
+
+/// The id a published draft is played under on `/learn`.
+pub(crate) const ORG_CASE_PREFIX: &str = "org-";
+
+/// Which placeholder stands in for an entity field recorded on a signal (fields that
+/// identify nobody on their own, such as a town or a house number, are left).
+fn entity_kind(kind: &str, field: &str) -> Option<Kind> {
+    match (kind, field) {
+        ("person", "name") | ("organisation", "name") => Some(Kind::Name),
+        ("person", "bsn") | ("person", "national_number") => Some(Kind::Bsn),
+        ("address", "street") | ("address", "postcode") => Some(Kind::Address),
+        ("vehicle", "plate") => Some(Kind::Plate),
+        ("phone", "number") => Some(Kind::Phone),
+        ("email", "address") => Some(Kind::Email),
+        ("bank_account", "iban") => Some(Kind::Iban),
+        _ => None,
+    }
+}
+
+/// What a practice case takes from one of the dossier's signals.
+pub(crate) struct SignalFacts<'a> {
+    pub context: &'a str,
+    pub acute: bool,
+    pub draft: baken_domain::signal::SignalDraft,
+}
+
+impl<'a> SignalFacts<'a> {
+    fn of(s: &'a SignalRecord) -> SignalFacts<'a> {
+        SignalFacts {
+            context: &s.context,
+            acute: s.acute,
+            draft: baken_domain::signal::SignalDraft::from_fields(&s.fields),
+        }
+    }
+}
+
+/// Replace `value` in `text` by `with` where it stands as a whole word.
+fn replace_word(text: &str, value: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(value) {
+        let end = at + value.len();
+        let before = rest[..at].chars().next_back();
+        let after = rest[end..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        out.push_str(&rest[..at]);
+        if word(before) || word(after) {
+            out.push_str(value);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` without the people and things recorded on `signals`, then through the checker.
+pub(crate) fn anonymise(text: &str, signals: &[SignalFacts<'_>]) -> String {
+    let mut out = text.to_string();
+    let mut known: Vec<(String, Kind)> = Vec::new();
+    for s in signals {
+        for e in &s.draft.entities {
+            for (field, value) in &e.fields {
+                let value = value.trim();
+                if let Some(kind) = entity_kind(&e.kind, field) {
+                    if value.chars().count() >= 2 {
+                        known.push((value.to_string(), kind));
+                    }
+                }
+                // Each part of a name on its own ("Jan" for "Jan de Vries") too.
+                if kind_is_name(&e.kind, field) {
+                    for part in value.split_whitespace() {
+                        if part.chars().count() >= 3 && part.starts_with(char::is_uppercase) {
+                            known.push((part.to_string(), Kind::Name));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Longest first, so "Jan de Vries" goes before "Jan".
+    known.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+    for (value, kind) in &known {
+        out = replace_word(&out, value, &privacy::placeholder(*kind));
+    }
+    privacy::anonymise(&out)
+}
+
+fn kind_is_name(kind: &str, field: &str) -> bool {
+    kind == "person" && field == "name"
+}
+
+/// The engine's level and phenomena for `indicators` answered yes in `context`.
+fn expected_reading(lib: &Library, context: &str, indicators: &[String]) -> (Level, Vec<String>) {
+    let input = AssessmentInput {
+        subject: Subject::Adult,
+        context: Some(context.to_string()),
+        language: Some("en".into()),
+        observations: indicators
+            .iter()
+            .map(|i| Observation {
+                indicator: i.clone(),
+                answer: Answer::Yes,
+            })
+            .collect(),
+    };
+    lib.assess(&input)
+        .map(|r| baken_learn::reading_summary(&r))
+        .unwrap_or((Level::None, Vec::new()))
+}
+
+/// The case's context, indicators and expected action from the dossier's signals: the
+/// first signal's context the library knows; the union of indicators answered yes (that
+/// the library knows), in library order; call the police when a signal was marked acute,
+/// otherwise nothing when the engine reads no level, else record a signal (as the
+/// shipped cases do).
+fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> (String, Vec<String>, Action) {
+    let context = signals
+        .iter()
+        .map(|s| s.context)
+        .find(|c| lib.contexts.iter().any(|x| x.id == *c))
+        .or_else(|| lib.contexts.first().map(|c| c.id.as_str()))
+        .unwrap_or_default()
+        .to_string();
+    let mut indicators: Vec<String> = Vec::new();
+    for s in signals {
+        for (id, answer) in &s.draft.answers {
+            if answer == "yes" && lib.indicator(id).is_some() && !indicators.contains(id) {
+                indicators.push(id.clone());
+            }
+        }
+    }
+    // In library order (by stage), as a trained observer would meet them.
+    indicators.sort_by_key(|id| lib.indicators.iter().position(|i| i.id == *id));
+    let (level, _) = expected_reading(lib, &context, &indicators);
+    let action = if signals.iter().any(|s| s.acute) {
+        Action::CallPolice
+    } else if level == Level::None {
+        Action::Nothing
+    } else {
+        Action::RecordSignal
+    };
+    (context, indicators, action)
+}
+
+/// A published draft as a practice case the learning pages can play and compare.
+pub(crate) fn org_case(lib: &Library, d: &CaseDraft) -> baken_learn::Case {
+    let text = |s: &str| {
+        Text::new(
+            baken_learn::LANGUAGES
+                .iter()
+                .map(|l| (l.to_string(), s.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    };
+    let (level, phenomena) = expected_reading(lib, &d.context, &d.indicators);
+    baken_learn::Case {
+        id: format!("{ORG_CASE_PREFIX}{}", d.id),
+        context: d.context.clone(),
+        subject: Subject::Adult,
+        indicators: d.indicators.clone(),
+        level,
+        phenomena,
+        action: Action::parse(&d.expected_action).unwrap_or(Action::RecordSignal),
+        title: text(&d.title),
+        scenario: text(&d.scenario),
+        file: String::new(),
+    }
+}
+
+/// The organisation's published practice cases, as cases.
+pub(crate) async fn org_cases(state: &AppState, auth: &Auth) -> AppResult<Vec<baken_learn::Case>> {
+    Ok(state
+        .store
+        .published_cases(&auth.scope)
+        .await?
+        .iter()
+        .map(|d| org_case(&state.library, d))
+        .collect())
+}
+
+/// `POST /dossiers/{id}/practice-case`: draft a practice case from a closed dossier and
+/// go to its review page. Not closed: the dossier page says so (422).
+pub async fn from_dossier(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    // Only coordinators draft (the store decides too); nobody else even reads the dossier.
+    if !auth.scope.roles.contains(&Role::Coordinator) {
+        return Err(AppError::NotFound);
+    }
+    let now = state.now();
+    let v = state.store.dossier_view(&auth.scope, &id, now).await?;
+    if v.dossier.status != "closed" {
+        return super::dossiers::dossier_page(
+            &state,
+            &auth,
+            &id,
+            Some("practice-error-not-closed"),
+        )
+        .await;
+    }
+    let observations: Vec<&str> = v
+        .signals
+        .iter()
+        .map(|s| form_value(&s.fields, "observation").trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let facts: Vec<SignalFacts<'_>> = v.signals.iter().map(SignalFacts::of).collect();
+    let title = anonymise(&v.dossier.title, &facts);
+    let scenario = anonymise(&observations.join("\n\n"), &facts);
+    let (context, indicators, action) = answer_of(&state.library, &facts);
+    match state
+        .store
+        .create_case_draft(
+            &auth.scope,
+            &id,
+            &NewCaseDraft {
+                title: &title,
+                scenario: &scenario,
+                context: &context,
+                indicators: &indicators,
+                expected_action: action.as_str(),
+            },
+            now,
+        )
+        .await
+    {
+        Ok(draft) => Ok(Redirect::to(&format!("/learn/drafts/{draft}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            super::dossiers::dossier_page(&state, &auth, &id, Some("practice-error-not-closed"))
+                .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct DraftRow {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub published: bool,
+}
+
+#[derive(Template)]
+#[template(path = "learn_drafts.html")]
+pub struct DraftsPage {
+    pub c: Chrome,
+    pub rows: Vec<DraftRow>,
+}
+
+fn status_label(auth: &Auth, status: &str) -> String {
+    auth.ctx.tr.t(&format!("practice-status-{status}"))
+}
+
+/// `GET /learn/drafts`: the organisation's drafts and published cases, with their status.
+pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
+    let rows = state
+        .store
+        .case_drafts(&auth.scope)
+        .await?
+        .into_iter()
+        .map(|d| DraftRow {
+            status: status_label(&auth, &d.status),
+            published: d.status == "published",
+            title: d.title,
+            id: d.id,
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        &DraftsPage {
+            rows,
+            c: Chrome::app(&auth, "practice-drafts-title", "/learn"),
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "learn_draft.html")]
+pub struct DraftPage {
+    pub c: Chrome,
+    pub id: String,
+    pub case_id: String,
+    pub status: String,
+    pub published: bool,
+    pub can_edit: bool,
+    pub title: String,
+    pub scenario: String,
+    pub context: String,
+    pub indicators: Vec<String>,
+    pub action: String,
+    pub error: Option<String>,
+    pub warnings: Vec<Warning>,
+    /// Translation keys above and below the checker's findings: they hold back a
+    /// publish, or are shown for review.
+    pub warnings_title: &'static str,
+    pub warnings_hint: &'static str,
+}
+
+/// The review page for `d`, with `title` and `scenario` as typed (or as stored).
+fn draft_page(
+    state: &AppState,
+    auth: &Auth,
+    d: &CaseDraft,
+    title: String,
+    scenario: String,
+    error: Option<&str>,
+) -> DraftPage {
+    let t = &auth.ctx.tr;
+    let lang = t.code();
+    let lib = &state.library;
+    let warnings = moderate(
+        auth,
+        &[
+            ("share-field-title", title.as_str()),
+            ("practice-field-scenario", scenario.as_str()),
+        ],
+    );
+    let mut c = Chrome::app(auth, "practice-draft-title", "/learn");
+    c.title = format!("{} – {}", t.t("practice-draft-title"), d.title);
+    DraftPage {
+        id: d.id.clone(),
+        case_id: format!("{ORG_CASE_PREFIX}{}", d.id),
+        status: status_label(auth, &d.status),
+        published: d.status == "published",
+        can_edit: auth.can(baken_domain::Permission::ManageLearning),
+        context: super::signals::context_name(state, t, &d.context),
+        indicators: d
+            .indicators
+            .iter()
+            .map(|i| {
+                lib.indicator(i)
+                    .map_or_else(|| i.clone(), |x| format!("{i} {}", x.label.get(lang)))
+            })
+            .collect(),
+        action: t.t(&format!(
+            "learn-action-{}",
+            Action::parse(&d.expected_action)
+                .unwrap_or(Action::RecordSignal)
+                .as_str()
+                .replace('_', "-")
+        )),
+        title,
+        scenario,
+        error: error.map(|k| t.t(k)),
+        warnings,
+        warnings_title: "practice-findings",
+        warnings_hint: "practice-findings-hint",
+        c,
+    }
+}
+
+/// `GET /learn/drafts/{id}`: the draft with the checker's findings.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let d = state.store.case_draft(&auth.scope, &id).await?;
+    let p = draft_page(&state, &auth, &d, d.title.clone(), d.scenario.clone(), None);
+    Ok(page(StatusCode::OK, &p))
+}
+
+/// The typed text, or the message for what is wrong with it.
+fn typed(fields: &[(String, String)]) -> (String, String, Option<&'static str>) {
+    let title = form_value(fields, "title").trim().to_string();
+    let scenario = form_value(fields, "scenario").trim().to_string();
+    let error = if title.is_empty() || scenario.is_empty() {
+        Some("practice-error-text")
+    } else if title.chars().count() > MAX_TITLE || scenario.chars().count() > MAX_SCENARIO {
+        Some("share-error-too-long")
+    } else {
+        None
+    };
+    (title, scenario, error)
+}
+
+/// `POST /learn/drafts/{id}`: save the trainer's edit (findings stay shown as warnings).
+pub async fn save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    review(state, auth, id, fields, false).await
+}
+
+/// `POST /learn/drafts/{id}/publish`: publish when the checker finds nothing; otherwise
+/// 422 with the text as typed and what was found.
+pub async fn publish(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    review(state, auth, id, fields, true).await
+}
+
+async fn review(
+    state: AppState,
+    auth: Auth,
+    id: String,
+    fields: Vec<(String, String)>,
+    publish: bool,
+) -> AppResult<Response> {
+    // Only trainers edit; anyone else learns nothing about the draft.
+    if !auth.can(baken_domain::Permission::ManageLearning) {
+        return Err(AppError::NotFound);
+    }
+    let d = state.store.case_draft(&auth.scope, &id).await?;
+    let (title, scenario, error) = typed(&fields);
+    if let Some(key) = error {
+        let p = draft_page(&state, &auth, &d, title, scenario, Some(key));
+        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p));
+    }
+    // What is (or stays) published is checked first; a draft may be saved with findings.
+    if publish || d.status == "published" {
+        let p = draft_page(&state, &auth, &d, title.clone(), scenario.clone(), None);
+        if !p.warnings.is_empty() {
+            let p = DraftPage {
+                warnings_title: "practice-held-back",
+                ..p
+            };
+            return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p));
+        }
+    }
+    match state
+        .store
+        .review_case_draft(&auth.scope, &id, &title, &scenario, publish, state.now())
+        .await
+    {
+        Ok(()) if publish => {
+            Ok(Redirect::to(&format!("/learn/cases/{ORG_CASE_PREFIX}{id}")).into_response())
+        }
+        Ok(()) => Ok(Redirect::to(&format!("/learn/drafts/{id}")).into_response()),
+        Err(StoreError::Conflict(_)) => {
+            let p = draft_page(
+                &state,
+                &auth,
+                &d,
+                title,
+                scenario,
+                Some("practice-error-text"),
+            );
+            Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signal<'a>(context: &'a str, acute: bool, fields: &[(&str, &str)]) -> SignalFacts<'a> {
+        let fields: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        SignalFacts {
+            context,
+            acute,
+            draft: baken_domain::signal::SignalDraft::from_fields(&fields),
+        }
+    }
+
+    fn lib() -> Library {
+        baken_indicators::embedded().unwrap()
+    }
+
+    #[test]
+    fn recorded_people_and_things_are_replaced_then_checked() {
+        let s = signal(
+            "registration_desk",
+            false,
+            &[
+                ("e0.kind", "person"),
+                ("e0.name", "Ahmed"),
+                ("e1.kind", "vehicle"),
+                ("e1.plate", "XX-99-ZZ"),
+            ],
+        );
+        // A single first name is no finding for the checker, but it was recorded.
+        let out = anonymise(
+            "Ahmed kwam met XX-99-ZZ; bel 0612345678.",
+            std::slice::from_ref(&s),
+        );
+        assert_eq!(out, "[name] kwam met [plate]; bel [phone].");
+    }
+
+    #[test]
+    fn the_expected_answer_follows_the_reading_and_acute_danger() {
+        let lib = lib();
+        let yes = [
+            ("answer.IDR-27", "yes"),
+            ("answer.IDR-02", "yes"),
+            ("answer.IDR-25", "yes"),
+            ("answer.IDR-01", "no"),
+        ];
+        let (context, indicators, action) = answer_of(
+            &lib,
+            &[
+                signal("other", false, &[]),
+                signal("registration_desk", false, &yes),
+            ],
+        );
+        assert_eq!(context, "registration_desk");
+        assert_eq!(indicators.len(), 3);
+        assert_eq!(action, Action::RecordSignal);
+        let (_, _, action) = answer_of(&lib, &[signal("registration_desk", true, &yes)]);
+        assert_eq!(action, Action::CallPolice);
+        let (_, indicators, action) = answer_of(
+            &lib,
+            &[signal(
+                "registration_desk",
+                false,
+                &[("answer.NOPE-1", "yes")],
+            )],
+        );
+        assert!(indicators.is_empty());
+        assert_eq!(action, Action::Nothing);
+    }
+
+    #[test]
+    fn words_are_replaced_whole() {
+        assert_eq!(
+            replace_word("Jan zag Jans broer en Jan.", "Jan", "[name]"),
+            "[name] zag Jans broer en [name]."
+        );
+    }
+}

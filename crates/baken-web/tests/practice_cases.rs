@@ -1,0 +1,291 @@
+//! Lessons from practice over HTTP, on SQLite and PostgreSQL: a coordinator turns a
+//! closed dossier into an anonymised practice-case draft, a trainer reviews it (the
+//! personal-data check refuses to publish while it finds anything, the text kept), and
+//! the published case is played on `/learn` by the organisation only.
+
+mod common;
+
+use baken_domain::{Country, OrgKind, Role};
+use baken_store::{hash_password, NewUser};
+use common::{Client, TestApp, T0};
+
+/// POST a form (with CSRF token) and follow redirects: status, final path, body.
+async fn post_and_land(
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let token = client.csrf().await;
+    let mut all = vec![("csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = client
+        .http
+        .post(format!("{}{path}", client.base))
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let landed = r.url().path().to_string();
+    (status, landed, r.text().await.unwrap())
+}
+
+const NAME: &str = "Jan de Vries";
+const IBAN: &str = "NL91ABNA0417164300";
+const PHONE: &str = "0612345678";
+/// The indicators the signal ticks: the engine reads "possible" at the registration desk.
+const INDICATORS: [&str; 3] = ["IDR-27", "IDR-02", "IDR-25"];
+
+/// A trainer of another organisation.
+async fn outsider(app: &TestApp) -> Client {
+    let org = app
+        .store
+        .create_org("Gemeente Elders", OrgKind::Municipality, Country::NL, T0)
+        .await
+        .unwrap();
+    app.store
+        .create_user(
+            &NewUser {
+                username: "elders-trainer",
+                display_name: "Elders Trainer",
+                password_hash: &hash_password("elders-trainer-password"),
+                must_change_password: false,
+            },
+            &[
+                (org.id.clone(), Role::Trainer),
+                (org.id.clone(), Role::Coordinator),
+            ],
+            T0,
+        )
+        .await
+        .unwrap();
+    app.logged_in("elders-trainer", "elders-trainer-password")
+        .await
+}
+
+async fn practice_case_story(app: &TestApp) {
+    let coord_scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+    let observation = format!(
+        "{NAME} kwam aan de balie met een ander die voor hem sprak. Zijn loon ging naar \
+         {IBAN} en hij werd steeds gebeld vanaf {PHONE}."
+    );
+    let mut fields = vec![
+        ("observation".to_string(), observation.clone()),
+        ("subject".to_string(), "adult".to_string()),
+        ("e0.kind".to_string(), "person".to_string()),
+        ("e0.name".to_string(), NAME.to_string()),
+    ];
+    for i in INDICATORS {
+        fields.push((format!("answer.{i}"), "yes".to_string()));
+    }
+    fields.push(("answer.IDR-01".to_string(), "no".to_string()));
+    let signal = app
+        .submitted_signal(&coord_scope, "registration_desk", &fields)
+        .await;
+    let dossier = app
+        .store
+        .create_dossier(
+            &coord_scope,
+            &format!("Dossier {NAME}"),
+            1,
+            std::slice::from_ref(&signal),
+            T0,
+        )
+        .await
+        .unwrap();
+    let practice = format!("/dossiers/{dossier}/practice-case");
+
+    let coord = app
+        .logged_in("demo-coordinator", &app.password("demo-coordinator"))
+        .await;
+    // An open dossier offers nothing and refuses with a message on its page.
+    let (_, page) = coord.get(&format!("/dossiers/{dossier}")).await;
+    assert!(!page.contains("id=\"practice-form\""), "{page}");
+    let (status, landed, body) = post_and_land(&coord, &practice, &[]).await;
+    assert_eq!(
+        (status, landed.as_str()),
+        (422, practice.as_str()),
+        "{body}"
+    );
+    assert!(body.contains("Alleen van een gesloten dossier"), "{body}");
+    assert!(app
+        .store
+        .case_drafts(&coord_scope)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A frontline worker cannot make one at all.
+    let frontline = app
+        .logged_in("demo-frontline", &app.password("demo-frontline"))
+        .await;
+    let (status, _) = frontline.post_form(&practice, &[]).await;
+    assert_eq!(status, 404);
+
+    // Closed, the coordinator turns it into a draft with one action.
+    app.store
+        .set_dossier_status(&coord_scope, &dossier, "closed", Some("afgerond"), T0)
+        .await
+        .unwrap();
+    let (_, page) = coord.get(&format!("/dossiers/{dossier}")).await;
+    assert!(page.contains("id=\"practice-form\""), "{page}");
+    let (status, landed, body) = post_and_land(&coord, &practice, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(landed.starts_with("/learn/drafts/"), "{landed}");
+    let draft_path = landed;
+    let draft_id = draft_path.trim_start_matches("/learn/drafts/").to_string();
+    for personal in [NAME, IBAN, PHONE] {
+        assert!(!body.contains(personal), "{personal} left in: {body}");
+    }
+    for placeholder in ["[name]", "[iban]", "[phone]"] {
+        assert!(body.contains(placeholder), "{placeholder}: {body}");
+    }
+    // The coordinator reads it but a trainer edits and publishes.
+    assert!(!body.contains("id=\"draft-form\""), "{body}");
+    let (status, _) = coord
+        .post_form(
+            &format!("{draft_path}/publish"),
+            &[("title", "x"), ("scenario", "y")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let stored = app.store.case_draft(&coord_scope, &draft_id).await.unwrap();
+    assert_eq!(stored.context, "registration_desk");
+    let mut ticked = stored.indicators.clone();
+    ticked.sort();
+    let mut expected = INDICATORS.map(str::to_string).to_vec();
+    expected.sort();
+    assert_eq!(ticked, expected);
+    assert_eq!(stored.expected_action, "record_signal");
+    assert_eq!(stored.status, "draft");
+    assert!(!stored.title.contains("Jan"), "{}", stored.title);
+    assert!(!stored.scenario.contains("Jan"), "{}", stored.scenario);
+
+    // The trainer lists and reviews it.
+    let trainer = app
+        .logged_in("demo-trainer", &app.password("demo-trainer"))
+        .await;
+    let (status, list) = trainer.get("/learn/drafts").await;
+    assert_eq!(status, 200);
+    assert!(list.contains(&format!("id=\"draft-{draft_id}\"")), "{list}");
+    let (status, review) = trainer.get(&draft_path).await;
+    assert_eq!(status, 200);
+    assert!(review.contains("id=\"draft-form\""), "{review}");
+
+    // An edit that brings in a BSN is refused on publish: 422, the text kept, the finding named.
+    let risky = "Een man met BSN 111222333 meldt zich aan de balie; een ander spreekt voor hem.";
+    let (status, landed, body) = post_and_land(
+        &trainer,
+        &format!("{draft_path}/publish"),
+        &[("title", "De tolk aan de balie"), ("scenario", risky)],
+    )
+    .await;
+    assert_eq!(
+        (status, landed.as_str()),
+        (422, format!("{draft_path}/publish").as_str()),
+        "{body}"
+    );
+    assert!(body.contains(&format!(">{risky}</textarea>")), "{body}");
+    assert!(body.contains("value=\"De tolk aan de balie\""), "{body}");
+    let warnings = common::between(&body, "id=\"privacy-warnings\"", "</div></div>");
+    assert!(warnings.contains("een BSN"), "{warnings}");
+    assert!(warnings.contains("111222333"), "{warnings}");
+    let learner_scope = app.demo_scope("demo-frontline", Role::Frontline).await;
+    assert!(app
+        .store
+        .published_cases(&learner_scope)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Saved as an edit (not published), the review page shows the finding as a warning.
+    let (status, landed, body) = post_and_land(
+        &trainer,
+        &draft_path,
+        &[("title", "De tolk aan de balie"), ("scenario", risky)],
+    )
+    .await;
+    assert_eq!(
+        (status, landed.as_str()),
+        (200, draft_path.as_str()),
+        "{body}"
+    );
+    assert!(body.contains("id=\"privacy-warnings\""), "{body}");
+
+    // Clean, it is published and lands on the playable case.
+    let clean = "Een man meldt zich aan de balie. Een ander spreekt steeds voor hem en houdt zijn papieren vast.";
+    let (status, landed, body) = post_and_land(
+        &trainer,
+        &format!("{draft_path}/publish"),
+        &[("title", "De tolk aan de balie"), ("scenario", clean)],
+    )
+    .await;
+    let case_path = format!("/learn/cases/org-{draft_id}");
+    assert_eq!(
+        (status, landed.as_str()),
+        (200, case_path.as_str()),
+        "{body}"
+    );
+    assert!(body.contains(clean), "{body}");
+
+    // A learner of the organisation sees it on /learn and plays it like a shipped case.
+    let (_, learn) = frontline.get("/learn").await;
+    assert!(
+        learn.contains(&format!("id=\"case-org-{draft_id}\"")),
+        "{learn}"
+    );
+    assert!(learn.contains("De tolk aan de balie"), "{learn}");
+    let (status, case_page) = frontline.get(&case_path).await;
+    assert_eq!(status, 200);
+    for i in INDICATORS {
+        assert!(
+            case_page.contains(&format!("id=\"ind-{i}\"")),
+            "{i}: {case_page}"
+        );
+    }
+    let mut answer: Vec<(&str, &str)> = INDICATORS.iter().map(|i| ("indicator", *i)).collect();
+    answer.push(("action", "record_signal"));
+    let (status, landed, result) = post_and_land(&frontline, &case_path, &answer).await;
+    assert_eq!(
+        (status, landed.as_str()),
+        (200, format!("{case_path}/result").as_str()),
+        "{result}"
+    );
+    assert!(result.contains("id=\"score\""), "{result}");
+    assert!(result.contains(": 100%"), "{result}");
+    // One indicator missed and the wrong action: both explained (a later attempt).
+    app.clock.advance(60);
+    let (_, _, result) = post_and_land(
+        &frontline,
+        &case_path,
+        &[("indicator", INDICATORS[0]), ("action", "nothing")],
+    )
+    .await;
+    assert!(
+        result.contains(&format!("id=\"result-{}\"", INDICATORS[1])),
+        "{result}"
+    );
+    assert!(!result.contains(": 100%"), "{result}");
+
+    // Another organisation never sees the draft nor the case.
+    let other = outsider(app).await;
+    assert_eq!(other.get(&draft_path).await.0, 404);
+    let (status, _) = other
+        .post_form(
+            &format!("{draft_path}/publish"),
+            &[("title", "x"), ("scenario", "y")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(other.get(&case_path).await.0, 404);
+    let (_, learn) = other.get("/learn").await;
+    assert!(!learn.contains("De tolk aan de balie"), "{learn}");
+    let (_, list) = other.get("/learn/drafts").await;
+    assert!(!list.contains(&draft_id), "{list}");
+    let (status, _) = other.post_form(&practice, &[]).await;
+    assert_eq!(status, 404);
+}
+on_both_backends!(
+    a_closed_dossier_becomes_a_reviewed_practice_case,
+    practice_case_story
+);
