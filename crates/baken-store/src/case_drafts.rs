@@ -151,7 +151,7 @@ impl Store {
     }
 
     /// The trainer's edit of the text; `publish` also publishes it and records who did.
-    /// The caller has checked the text for personal data first.
+    /// The caller has checked the text for personal data first. Audited.
     pub async fn review_case_draft(
         &self,
         scope: &Scope,
@@ -166,6 +166,22 @@ impl Store {
         if title.trim().is_empty() || scenario.trim().is_empty() {
             return Err(StoreError::Conflict("text"));
         }
+        // Edits and publication are audited like the draft's creation: the text came
+        // from a dossier.
+        self.audit_read(
+            scope,
+            if publish {
+                "practice_case:publish"
+            } else {
+                "practice_case:edit"
+            },
+            "case_draft",
+            Some(id),
+            Some(&draft.dossier_id),
+            "learning",
+            now,
+        )
+        .await?;
         let (status, by, at) = if publish {
             ("published", Some(scope.user_id.as_str()), Some(now))
         } else {

@@ -2004,6 +2004,28 @@ async fn case_drafts_story(store: &Store) {
         .await
         .unwrap()
         .is_empty());
+    // Edits and publication are audited, naming the draft.
+    let records = store
+        .audit_records(
+            &Scope {
+                user_id: trainer.user_id.clone(),
+                org_id: trainer.org_id.clone(),
+                roles: vec![Role::PrivacyOfficer],
+            },
+            &AuditQuery::ByUser(trainer.user_id.clone()),
+            20,
+            NOW,
+        )
+        .await
+        .unwrap();
+    for action in ["practice_case:edit", "practice_case:publish"] {
+        assert!(
+            records
+                .iter()
+                .any(|r| r.action == action && r.object_id.as_deref() == Some(id.as_str())),
+            "{action}: {records:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
