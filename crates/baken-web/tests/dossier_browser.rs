@@ -75,7 +75,26 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
         .await;
     let error = browser.text("#error-summary").await;
     assert!(error.contains("vandaag of later"), "{error}");
-    browser.fill("task-title", "Adresonderzoek BRP").await;
+    // Nothing typed is lost, and the message leads to the field it is about.
+    assert_eq!(
+        browser.prop("#task-title", "value").await.as_deref(),
+        Some("Adresonderzoek BRP")
+    );
+    assert_eq!(
+        browser.prop("#task-deadline", "value").await.as_deref(),
+        Some("2020-01-01")
+    );
+    assert_eq!(
+        browser.attr("#error-summary a", "href").await.as_deref(),
+        Some("#task-deadline")
+    );
+    assert_eq!(
+        browser
+            .attr("#task-deadline", "aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
     c.execute(
         "document.getElementById('task-deadline').value = '2030-06-30';",
         vec![],

@@ -82,12 +82,9 @@ async fn coordinator_refers_to_the_partner_who_answers_and_the_source_sees_handl
         .await
         .contains("Team Bibob Havenweg"));
 
-    // Nothing ticked: refused with a message, the form still there.
-    browser.click_and_load("#refer-submit").await;
-    let error = browser.text("#error-summary").await;
-    assert!(error.contains("minstens één categorie"), "{error}");
-    // Refer to the demo police unit with the summary and the observations only: the
-    // people and things and the barriers stay behind.
+    // The demo police unit chosen but nothing ticked: refused with a message, the
+    // choice kept. Then the summary and the observations only: the people and things
+    // and the barriers stay behind.
     c.execute(
         "const s = document.getElementById('refer-contact'); \
          s.value = [...s.options].find(o => o.text.includes(arguments[0])).value;",
@@ -95,6 +92,24 @@ async fn coordinator_refers_to_the_partner_who_answers_and_the_source_sees_handl
     )
     .await
     .unwrap();
+    browser.click_and_load("#refer-submit").await;
+    let error = browser.text("#error-summary").await;
+    assert!(error.contains("minstens één categorie"), "{error}");
+    let chosen = c
+        .execute(
+            "const s = document.getElementById('refer-contact'); \
+             return s.options[s.selectedIndex].text;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        chosen
+            .as_str()
+            .unwrap()
+            .contains(baken_store::seed::DEMO_PARTNER),
+        "the partner stays chosen: {chosen}"
+    );
     browser.click("#cat-summary").await;
     browser.click("#cat-observations").await;
     browser.click_and_load("#refer-submit").await;

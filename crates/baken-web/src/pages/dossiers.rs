@@ -569,6 +569,8 @@ pub struct DossierPage {
     pub readers: Vec<Choice>,
     pub today: String,
     pub error: Option<String>,
+    /// What was typed into the form that failed, shown again.
+    pub kept: Kept,
 }
 
 pub(crate) fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
@@ -597,11 +599,60 @@ pub(crate) fn things_of(signals: &[SignalRecord], t: &Tr) -> Vec<String> {
     things
 }
 
+/// What a user typed into one of the dossier page's forms, to show it again with the
+/// error instead of losing it, and the field the error is about.
+#[derive(Default)]
+pub struct Kept {
+    form: &'static str,
+    /// The id of the field the error message links to.
+    pub field: &'static str,
+    fields: Vec<(String, String)>,
+}
+
+impl Kept {
+    pub fn of(form: &'static str, field: &'static str, fields: Vec<(String, String)>) -> Kept {
+        Kept {
+            form,
+            field,
+            fields,
+        }
+    }
+
+    /// The typed value of `name` if the failed form was `form`, else empty.
+    pub fn value(&self, form: &str, name: &str) -> &str {
+        if self.form != form {
+            return "";
+        }
+        super::form_value(&self.fields, name)
+    }
+
+    /// Whether `name` was submitted with `value` in the failed form `form`.
+    pub fn has(&self, form: &str, name: &str, value: &str) -> bool {
+        self.form == form && self.fields.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    /// Whether the failed form was `form`: its choices come from what was typed.
+    pub fn is(&self, form: &str) -> bool {
+        self.form == form
+    }
+}
+
 pub(crate) async fn dossier_page(
     state: &AppState,
     auth: &Auth,
     id: &str,
     error: Option<&str>,
+) -> AppResult<Response> {
+    dossier_form_error(state, auth, id, error, Kept::default()).await
+}
+
+/// The dossier page with an error about one of its forms, keeping what was typed in it.
+pub(crate) async fn dossier_form_error(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    error: Option<&str>,
+    kept: Kept,
 ) -> AppResult<Response> {
     let t = &auth.ctx.tr;
     let v = state
@@ -734,13 +785,22 @@ pub(crate) async fn dossier_page(
             offers,
             applied,
             partners,
-            categories: category_choices(t, &[]),
+            categories: category_choices(
+                t,
+                &kept
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| kept.form == "refer" && k == "category")
+                    .map(|(_, v)| v.clone())
+                    .collect::<Vec<_>>(),
+            ),
             referrals,
             channels: super::referrals::channel_choices(t),
             next_statuses,
             readers,
             today: state.today(),
             error: error.map(|k| t.t(k)),
+            kept,
             c: Chrome::app(auth, "dossier-title", "/dossiers"),
         },
     ))
@@ -814,11 +874,16 @@ pub async fn apply_barrier(
 ) -> AppResult<Response> {
     let barrier = super::form_value(&fields, "barrier");
     let applied_by = super::form_value(&fields, "applied_by").trim();
-    if !state.library.barriers.iter().any(|b| b.id == barrier) {
-        return dossier_page(&state, &auth, &id, Some("error-barrier-choice")).await;
-    }
-    if applied_by.is_empty() || applied_by.chars().count() > 200 {
-        return dossier_page(&state, &auth, &id, Some("error-barrier-applied-by")).await;
+    let problem = if !state.library.barriers.iter().any(|b| b.id == barrier) {
+        Some(("error-barrier-choice", "barrier-choice"))
+    } else if applied_by.is_empty() || applied_by.chars().count() > 200 {
+        Some(("error-barrier-applied-by", "applied-by"))
+    } else {
+        None
+    };
+    if let Some((key, field)) = problem {
+        let kept = Kept::of("barrier", field, fields.clone());
+        return dossier_form_error(&state, &auth, &id, Some(key), kept).await;
     }
     state
         .store
@@ -896,7 +961,8 @@ pub async fn refer(
     {
         Ok(r) => Ok(Redirect::to(&format!("/dossiers/{id}/referrals/{r}")).into_response()),
         Err(StoreError::Conflict(_)) => {
-            dossier_page(&state, &auth, &id, Some("error-referral-categories")).await
+            let kept = Kept::of("refer", "refer-categories", fields);
+            dossier_form_error(&state, &auth, &id, Some("error-referral-categories"), kept).await
         }
         Err(e) => Err(e.into()),
     }
@@ -1051,7 +1117,8 @@ pub async fn add_entry(
 ) -> AppResult<Response> {
     let text = super::form_value(&fields, "text").trim();
     if text.is_empty() || text.chars().count() > 5000 {
-        return dossier_page(&state, &auth, &id, Some("error-entry-text")).await;
+        let kept = Kept::of("entry", "entry-text", fields.clone());
+        return dossier_form_error(&state, &auth, &id, Some("error-entry-text"), kept).await;
     }
     state
         .store
@@ -1086,14 +1153,20 @@ pub async fn add_task(
     let today = state.today();
     // A deadline is a real date, today or later.
     let problem = if title.is_empty() || title.chars().count() > 200 {
-        Some("error-task-title")
+        Some(("error-task-title", "task-title"))
     } else if !valid_date(&form.deadline, "9999-12-31") || form.deadline.as_str() < today.as_str() {
-        Some("error-task-deadline")
+        Some(("error-task-deadline", "task-deadline"))
     } else {
         None
     };
-    if let Some(key) = problem {
-        return dossier_page(&state, &auth, &id, Some(key)).await;
+    if let Some((key, field)) = problem {
+        let typed = vec![
+            ("title".to_string(), form.title.clone()),
+            ("owner".to_string(), form.owner.clone()),
+            ("deadline".to_string(), form.deadline.clone()),
+        ];
+        let kept = Kept::of("task", field, typed);
+        return dossier_form_error(&state, &auth, &id, Some(key), kept).await;
     }
     state
         .store
@@ -1143,7 +1216,12 @@ pub async fn set_status(
     {
         Ok(()) => Ok(Redirect::to(&format!("/dossiers/{id}")).into_response()),
         Err(StoreError::Conflict(_)) => {
-            dossier_page(&state, &auth, &id, Some("error-dossier-status")).await
+            let typed = vec![
+                ("status".to_string(), form.status.clone()),
+                ("result".to_string(), form.result.clone()),
+            ];
+            let kept = Kept::of("status", "next-status", typed);
+            dossier_form_error(&state, &auth, &id, Some("error-dossier-status"), kept).await
         }
         Err(e) => Err(e.into()),
     }
