@@ -584,12 +584,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         self.owned(scope, id).await?;
-        if let Some(user) = assignee_id {
-            let readers = self.case_readers(scope).await?;
-            if !readers.iter().any(|(u, _)| u == user) {
-                return Err(StoreError::NotFound);
-            }
-        }
+        self.require_case_reader(scope, assignee_id).await?;
         self.audit_read(scope, "assign", "report", Some(id), Some(id), "triage", now)
             .await?;
         sqlx::query("UPDATE reports SET assignee_id = $1 WHERE id = $2")

@@ -371,12 +371,7 @@ impl Store {
         if rec.org_id != scope.org_id || rec.status == "draft" {
             return Err(StoreError::NotFound);
         }
-        if let Some(user) = assignee_id {
-            let readers = self.case_readers(scope).await?;
-            if !readers.iter().any(|(u, _)| u == user) {
-                return Err(StoreError::NotFound);
-            }
-        }
+        self.require_case_reader(scope, assignee_id).await?;
         self.audit_read(scope, "assign", "signal", Some(id), Some(id), "triage", now)
             .await?;
         sqlx::query("UPDATE signals SET assignee_id = $1, updated_at = $2 WHERE id = $3")
@@ -420,6 +415,22 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Triage work goes only to someone of the organisation who may read cases (or to
+    /// nobody); anyone else is `NotFound`, like a user that does not exist.
+    pub(crate) async fn require_case_reader(
+        &self,
+        scope: &Scope,
+        user: Option<&str>,
+    ) -> Result<()> {
+        let Some(user) = user else { return Ok(()) };
+        let readers = self.case_readers(scope).await?;
+        if readers.iter().any(|(u, _)| u == user) {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     /// Users of the scope's organisation who may read cases: (id, display name).

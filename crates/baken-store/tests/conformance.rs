@@ -15,14 +15,8 @@ async fn story(store: &Store) {
     store.ping().await.expect("ping");
 
     // Organisations: unique names, listed in order.
-    let a = store
-        .create_org("Gemeente Alfa", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Stad Bravo", OrgKind::Municipality, Country::BE, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente Alfa", Country::NL).await;
+    let b = municipality(store, "Stad Bravo", Country::BE).await;
     assert!(matches!(
         store
             .create_org("Gemeente Alfa", OrgKind::Police, Country::NL, NOW)
@@ -399,14 +393,8 @@ async fn sqlite_runs_with_wal_full_sync_and_foreign_keys() {
 
 /// Signals: drafts only for their author, submission into the inbox, status, tokens.
 async fn signals_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente A", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente B", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente A", Country::NL).await;
+    let b = municipality(store, "Gemeente B", Country::NL).await;
     let hash = hash_password("pw");
     let mk = |name: &'static str, org: String, role: Role| {
         let hash = hash.clone();
@@ -681,6 +669,14 @@ fn sections(categories: &[&str]) -> Vec<baken_store::ReferralSection> {
 }
 
 /// Users with one role each, and their scopes, in the order given.
+/// A municipality for a story, created now.
+async fn municipality(store: &Store, name: &str, country: Country) -> baken_store::Organisation {
+    store
+        .create_org(name, OrgKind::Municipality, country, NOW)
+        .await
+        .unwrap()
+}
+
 async fn users(store: &Store, people: &[(&str, &baken_store::Organisation, Role)]) -> Vec<Scope> {
     let hash = hash_password("pw");
     let mut scopes = Vec::new();
@@ -709,14 +705,8 @@ async fn users(store: &Store, people: &[(&str, &baken_store::Organisation, Role)
 
 /// Dossiers: need-to-know, clearance, organisation boundary, workflow, feedback to source.
 async fn dossiers_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente D", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente E", OrgKind::Municipality, Country::BE, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente D", Country::NL).await;
+    let b = municipality(store, "Gemeente E", Country::BE).await;
     let scopes = users(
         store,
         &[
@@ -915,14 +905,8 @@ async fn dossiers_on_postgres() {
 /// Barriers on a dossier and the contact-point directory: same visibility as the
 /// dossier, timeline and audit trail, an all-or-nothing directory per organisation.
 async fn barriers_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente F", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente G", OrgKind::Municipality, Country::BE, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente F", Country::NL).await;
+    let b = municipality(store, "Gemeente G", Country::BE).await;
     let scopes = users(
         store,
         &[
@@ -1113,14 +1097,8 @@ async fn barriers_on_postgres() {
 }
 
 async fn learning_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente L", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente M", OrgKind::Municipality, Country::BE, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente L", Country::NL).await;
+    let b = municipality(store, "Gemeente M", Country::BE).await;
     let scopes = users(
         store,
         &[
@@ -1423,14 +1401,8 @@ async fn sharing_on_postgres() {
 /// Anonymous reports in the triage inbox: assigned, closed without follow-up, attached to
 /// a dossier (timeline, audit), within the organisation and the dossier's visibility.
 async fn report_triage_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente R", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente S", OrgKind::Municipality, Country::BE, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente R", Country::NL).await;
+    let b = municipality(store, "Gemeente S", Country::BE).await;
     let scopes = users(
         store,
         &[
@@ -1593,10 +1565,7 @@ async fn report_triage_on_postgres() {
 /// each on the timeline and in the audit trail; an outcome marks the source's signals
 /// handled; a document to a partner outside Baken is recorded as sent.
 async fn referrals_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente R", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente R", Country::NL).await;
     let police = store
         .create_org("Politie R", OrgKind::Police, Country::NL, NOW)
         .await
@@ -1890,14 +1859,8 @@ async fn referrals_on_postgres() {
 }
 
 async fn case_drafts_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente P", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
-    let b = store
-        .create_org("Gemeente Q", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente P", Country::NL).await;
+    let b = municipality(store, "Gemeente Q", Country::NL).await;
     let scopes = users(
         store,
         &[
@@ -2048,10 +2011,7 @@ async fn case_drafts_on_postgres() {
 /// inbox in triage order without gaps or repeats, filters hold across pages, and reports
 /// page the same way on their own index.
 async fn inbox_paging_story(store: &Store) {
-    let a = store
-        .create_org("Gemeente P", OrgKind::Municipality, Country::NL, NOW)
-        .await
-        .unwrap();
+    let a = municipality(store, "Gemeente P", Country::NL).await;
     let scopes = users(
         store,
         &[
