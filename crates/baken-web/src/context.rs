@@ -21,7 +21,7 @@ pub const SESSION_COOKIE: &str = "baken_session";
 pub const LANG_COOKIE: &str = "baken_lang";
 /// Anonymous CSRF token (double-submit) for forms shown before login.
 pub const PRE_COOKIE: &str = "baken_pre";
-use crate::upload::{FormData, FORM_LIMIT_BYTES, UPLOAD_LIMIT_BYTES};
+use crate::upload::{FormData, ParsedForm, FORM_LIMIT_BYTES, UPLOAD_LIMIT_BYTES};
 
 tokio::task_local! {
     static TR: Tr;
@@ -156,10 +156,8 @@ async fn with_context(
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
-        let form = FormData::parse(content_type, bytes.clone())
-            .await
-            .unwrap_or_default();
-        let sent = form.field("csrf");
+        let form = FormData::parse(content_type, bytes.clone()).await;
+        let sent = form.as_ref().and_then(|f| f.field("csrf"));
         let valid = match sent {
             Some(token) => digest(token) == digest(ctx.csrf_token()),
             None => false,
@@ -169,6 +167,11 @@ async fn with_context(
             return AppError::CsrfRejected.into_response();
         }
         req = Request::from_parts(parts, Body::from(bytes));
+        // A handler taking `FormData` gets this parse instead of parsing (a multipart body
+        // with photos) a second time.
+        if let Some(form) = form {
+            req.extensions_mut().insert(ParsedForm::new(form));
+        }
     }
 
     let pre_token = ctx.pre_token.clone();

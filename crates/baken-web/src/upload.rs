@@ -14,7 +14,7 @@ pub const UPLOAD_LIMIT_BYTES: usize = MAX_PHOTOS * MAX_PHOTO_BYTES + FORM_LIMIT_
 
 /// The fields of a form, in order, and the files sent with it (empty file inputs left
 /// out).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FormData {
     pub fields: Vec<(String, String)>,
     pub files: Vec<Vec<u8>>,
@@ -58,6 +58,17 @@ impl FormData {
     }
 }
 
+/// The form the CSRF check already parsed, handed to the handler through the request's
+/// extensions (which require `Clone`, hence the `Arc`).
+#[derive(Clone)]
+pub struct ParsedForm(std::sync::Arc<FormData>);
+
+impl ParsedForm {
+    pub fn new(form: FormData) -> ParsedForm {
+        ParsedForm(std::sync::Arc::new(form))
+    }
+}
+
 fn content_type(req: &Request) -> Option<String> {
     req.headers()
         .get(header::CONTENT_TYPE)
@@ -68,7 +79,10 @@ fn content_type(req: &Request) -> Option<String> {
 impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(mut req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(ParsedForm(form)) = req.extensions_mut().remove::<ParsedForm>() {
+            return Ok(std::sync::Arc::try_unwrap(form).unwrap_or_else(|f| (*f).clone()));
+        }
         let ct = content_type(&req);
         let body = axum::body::to_bytes(req.into_body(), UPLOAD_LIMIT_BYTES)
             .await
