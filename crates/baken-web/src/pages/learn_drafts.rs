@@ -399,10 +399,15 @@ pub async fn show(
     Ok(page(StatusCode::OK, &p))
 }
 
-/// The typed text, or the message for what is wrong with it.
+/// The typed text, or the message for what is wrong with it. Browsers send a textarea's
+/// line breaks as CRLF; the scenario is kept with plain `\n`, so that its blank lines
+/// still separate the paragraphs the case page shows.
 fn typed(fields: &[(String, String)]) -> (String, String, Option<&'static str>) {
     let title = form_value(fields, "title").trim().to_string();
-    let scenario = form_value(fields, "scenario").trim().to_string();
+    let scenario = form_value(fields, "scenario")
+        .replace("\r\n", "\n")
+        .trim()
+        .to_string();
     let error = if title.is_empty() || scenario.is_empty() {
         Some("practice-error-text")
     } else if title.chars().count() > MAX_TITLE || scenario.chars().count() > MAX_SCENARIO {
@@ -557,6 +562,17 @@ mod tests {
         );
         assert!(indicators.is_empty());
         assert_eq!(action, Action::Nothing);
+    }
+
+    #[test]
+    fn typed_line_breaks_become_plain_newlines() {
+        let fields = vec![
+            ("title".to_string(), "T".to_string()),
+            ("scenario".to_string(), "Een.\r\n\r\nTwee.\r\n".to_string()),
+        ];
+        let (_, scenario, error) = typed(&fields);
+        assert_eq!(scenario, "Een.\n\nTwee.");
+        assert_eq!(error, None);
     }
 
     #[test]
