@@ -352,17 +352,69 @@ impl Store {
         if memberships.is_empty() {
             return Err(StoreError::NotFound);
         }
-        self.audit_read(
-            scope,
-            "read",
-            "user",
-            Some(user_id),
-            Some(user_id),
-            "user administration",
-            now,
-        )
-        .await?;
+        self.audit_user(scope, "read", user_id, now).await?;
         Ok((self.user_by_id(user_id).await?, memberships))
+    }
+
+    /// Set what a user of the scope's organisation may do there: their roles in it and
+    /// their clearance (the highest confidentiality level they may read, 1–8).
+    /// Administrators only; a user of another organisation is `NotFound`. Refused with
+    /// `Conflict`: no role at all (`"roles"`), an administrator taking the administrator
+    /// role from themselves (`"own_admin"`, so an organisation cannot lock itself out by
+    /// accident), a clearance outside 1–8 or above the administrator's own
+    /// (`"clearance"`: nobody grants more than they hold). All or nothing; audited with
+    /// the roles and level granted.
+    pub async fn set_user_access(
+        &self,
+        scope: &Scope,
+        user_id: &str,
+        roles: &[Role],
+        clearance: i64,
+        now: i64,
+    ) -> Result<()> {
+        self.user_of_org(scope, user_id, now).await?;
+        if roles.is_empty() {
+            return Err(StoreError::Conflict("roles"));
+        }
+        if user_id == scope.user_id && !roles.contains(&Role::Administrator) {
+            return Err(StoreError::Conflict("own_admin"));
+        }
+        if !(1..=8).contains(&clearance) || clearance > self.clearance(&scope.user_id).await? {
+            return Err(StoreError::Conflict("clearance"));
+        }
+        let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let action = format!("set_access:{};clearance={clearance}", names.join(","));
+        self.audit_user(scope, &action, user_id, now).await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
+            .bind(user_id)
+            .bind(&scope.org_id)
+            .execute(&mut *tx)
+            .await?;
+        for role in &names {
+            sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1, $2, $3)")
+                .bind(user_id)
+                .bind(&scope.org_id)
+                .bind(*role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE users SET clearance = $1 WHERE id = $2")
+            .bind(clearance)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_user(&self, scope: &Scope, action: &str, user_id: &str, now: i64) -> Result<()> {
+        let id = Some(user_id);
+        self.audit_read(scope, action, "user", id, id, "user administration", now)
+            .await?;
+        Ok(())
     }
 
     /// The organisation of the scope, if the id names it; others are `NotFound`.

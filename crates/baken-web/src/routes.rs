@@ -88,6 +88,7 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .get("/admin/users/{id}", admin::show)
         .post("/admin/users/{id}/disable", admin::disable)
         .post("/admin/users/{id}/reset-password", admin::reset_password)
+        .post("/admin/users/{id}/access", admin::set_access)
         .get("/audit", audit::recent)
         .get("/audit/users/{id}", audit::by_user)
         .post("/audit/subject", audit::by_subject)

@@ -239,6 +239,17 @@ pub struct AdminUserPage {
     pub c: Chrome,
     pub user: UserRow,
     pub one_time_password: Option<String>,
+    /// Every role, ticked as the user holds it (or as last submitted after an error).
+    pub role_choices: Vec<RoleChoice>,
+    /// Clearance levels the administrator may grant (up to their own).
+    pub levels: Vec<crate::pages::signals::Choice>,
+    pub error: Option<String>,
+}
+
+pub struct RoleChoice {
+    pub code: &'static str,
+    pub label: String,
+    pub checked: bool,
 }
 
 pub struct AuditRow {

@@ -42,6 +42,7 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("GET", "/admin/users/{id}", Expect::NotFound),
     ("POST", "/admin/users/{id}/disable", Expect::NotFound),
     ("POST", "/admin/users/{id}/reset-password", Expect::NotFound),
+    ("POST", "/admin/users/{id}/access", Expect::NotFound),
     ("GET", "/audit", Expect::NoLeak),
     ("GET", "/audit/users/{id}", Expect::NotFound),
     ("POST", "/audit/subject", Expect::NoLeak),
@@ -992,6 +993,88 @@ async fn audit_failure_fails_the_request(app: &TestApp) {
 on_both_backends!(
     an_unwritable_audit_trail_fails_the_request,
     audit_failure_fails_the_request
+);
+
+/// An administrator changes a colleague's roles and clearance; the new rights take
+/// effect at the colleague's next request. Refused, with the form as submitted: no role,
+/// taking the administrator role from oneself, a clearance above one's own.
+async fn administrator_sets_roles_and_clearance(app: &TestApp) {
+    let admin = app
+        .logged_in("demo-administrator", &app.password("demo-administrator"))
+        .await;
+    let frontline = app
+        .logged_in("demo-frontline", &app.password("demo-frontline"))
+        .await;
+    let (status, _) = frontline.get("/inbox").await;
+    assert_eq!(status, 404, "no case rights yet");
+    let worker = app.store.user_by_username("demo-frontline").await.unwrap();
+    let me = app
+        .store
+        .user_by_username("demo-administrator")
+        .await
+        .unwrap();
+    let own = app.store.clearance(&me.id).await.unwrap();
+    let path = format!("/admin/users/{}/access", worker.id);
+
+    let (status, body) = admin.post_form(&path, &[("clearance", "3")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("href=\"#access-roles\""), "{body}");
+    let too_high = (own + 1).to_string();
+    let (status, body) = admin
+        .post_form(
+            &path,
+            &[
+                ("role", "frontline"),
+                ("role", "coordinator"),
+                ("clearance", &too_high),
+            ],
+        )
+        .await;
+    if own < 8 {
+        assert_eq!(status, 422, "no more than one's own clearance");
+        assert!(
+            body.contains("id=\"role-coordinator\" name=\"role\" value=\"coordinator\" checked"),
+            "the ticked roles stay ticked"
+        );
+    }
+    let (status, _) = admin
+        .post_form(
+            &path,
+            &[
+                ("role", "frontline"),
+                ("role", "coordinator"),
+                ("clearance", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "saved, back on the user's page");
+    assert_eq!(app.store.clearance(&worker.id).await.unwrap(), 3);
+    let (status, _) = frontline.get("/inbox").await;
+    assert_eq!(status, 200, "the coordinator role works at once");
+    let (_, page) = admin.get(&format!("/admin/users/{}", worker.id)).await;
+    assert!(page.contains("value=\"3\" selected"), "{page}");
+
+    let (status, body) = admin
+        .post_form(
+            &format!("/admin/users/{}/access", me.id),
+            &[("role", "frontline"), ("clearance", "1")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("beheerder"), "{body}");
+    assert_eq!(
+        app.store.clearance(&me.id).await.unwrap(),
+        own,
+        "nothing changed"
+    );
+    let (status, _) = admin
+        .post_form(&path, &[("role", "no-such-role"), ("clearance", "3")])
+        .await;
+    assert_eq!(status, 422, "an unknown role is no role");
+}
+on_both_backends!(
+    administrator_sets_roles_and_clearance,
+    administrator_sets_roles_and_clearance
 );
 
 async fn privacy_officer_reads_are_recorded(app: &TestApp) {

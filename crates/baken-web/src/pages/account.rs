@@ -171,11 +171,7 @@ pub async fn create_token(
             .find(|(k, _)| k == "name")
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default(),
-        scopes: fields
-            .iter()
-            .filter(|(k, _)| k == "scope")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        scopes: super::form_values(&fields, "scope"),
     };
     let scopes: Vec<&str> = crate::api::TOKEN_SCOPES
         .iter()

@@ -5,7 +5,7 @@ use super::security_event;
 use crate::context::Auth;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::views::{page, AdminUserPage, AdminUsersPage, Chrome, RoleOption, UserRow};
+use crate::views::{page, AdminUserPage, AdminUsersPage, Chrome, RoleChoice, RoleOption, UserRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -136,18 +136,119 @@ async fn user_page(
     id: &str,
     one_time_password: Option<String>,
 ) -> AppResult<Response> {
+    user_page_with(state, auth, id, one_time_password, None).await
+}
+
+/// What an administrator submitted in the access form, shown again with the error.
+struct RejectedAccess<'a> {
+    error: &'static str,
+    roles: &'a [Role],
+    clearance: i64,
+}
+
+async fn user_page_with(
+    state: &AppState,
+    auth: &Auth,
+    id: &str,
+    one_time_password: Option<String>,
+    rejected: Option<RejectedAccess<'_>>,
+) -> AppResult<Response> {
+    let t = &auth.ctx.tr;
     let (user, memberships) = state
         .store
         .user_of_org(&auth.scope, id, state.now())
         .await?;
+    let held: Vec<Role> = memberships.iter().map(|m| m.role).collect();
+    let (roles, clearance) = match &rejected {
+        Some(r) => (r.roles.to_vec(), r.clearance),
+        None => (held, state.store.clearance(&user.id).await?),
+    };
+    let own = state.store.clearance(&auth.user.id).await?;
+    let levels = baken_domain::dossier::CONFIDENTIALITY
+        .iter()
+        .enumerate()
+        .take(own.clamp(1, 8) as usize)
+        .map(|(i, code)| crate::pages::signals::Choice {
+            value: (i + 1).to_string(),
+            label: format!(
+                "{} — {}",
+                i + 1,
+                t.t(&format!("conf-{}", code.replace('_', "-")))
+            ),
+            selected: i as i64 + 1 == clearance,
+        })
+        .collect();
     Ok(page(
-        StatusCode::OK,
+        if rejected.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        },
         &AdminUserPage {
             user: row(auth, &user, &memberships),
             one_time_password,
+            role_choices: Role::ALL
+                .iter()
+                .map(|r| RoleChoice {
+                    code: r.as_str(),
+                    label: t.t(&format!("role-{}", r.as_str())),
+                    checked: roles.contains(r),
+                })
+                .collect(),
+            levels,
+            error: rejected.map(|r| t.t(r.error)),
             c: Chrome::app(auth, "users-title", "/admin/users"),
         },
     ))
+}
+
+/// Change a user's roles in this organisation and their clearance.
+pub async fn set_access(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    // Values no form offers (a role that does not exist, a level that is no number) come
+    // to nothing, so the store decides first whether the user is in reach at all (404)
+    // and then says what is missing.
+    let roles: Vec<Role> = super::form_values(&fields, "role")
+        .iter()
+        .filter_map(|v| Role::parse(v))
+        .collect();
+    let clearance: i64 = super::form_value(&fields, "clearance").parse().unwrap_or(0);
+    match state
+        .store
+        .set_user_access(&auth.scope, &id, &roles, clearance, state.now())
+        .await
+    {
+        Ok(()) => {
+            security_event(
+                &state,
+                Some(&auth.user.id),
+                Some(&auth.scope.org_id),
+                "user_access_changed",
+                Some(&id),
+                "ok",
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
+        }
+        Err(StoreError::Conflict(what)) => {
+            let error = match what {
+                "roles" => "users-access-no-role",
+                "own_admin" => "users-access-own-admin",
+                _ => "users-access-bad-clearance",
+            };
+            let rejected = RejectedAccess {
+                error,
+                roles: &roles,
+                clearance,
+            };
+            user_page_with(&state, &auth, &id, None, Some(rejected)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn show(

@@ -354,11 +354,7 @@ fn new_dossier_fields(fields: &[(String, String)]) -> (String, i64, Vec<String>,
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    let signals = fields
-        .iter()
-        .filter(|(k, _)| k == "signal")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let signals = super::form_values(fields, "signal");
     (
         get("title"),
         get("confidentiality").parse().unwrap_or(0),
@@ -937,11 +933,7 @@ pub async fn refer(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let categories: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "category")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let categories: Vec<String> = super::form_values(&fields, "category");
     let t = &auth.ctx.tr;
     let v = state
         .store

@@ -44,6 +44,15 @@ pub(crate) async fn security_event(
     Ok(())
 }
 
+/// Every value of a field that may repeat (ticked checkboxes), in order.
+pub(crate) fn form_values(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
 /// The first value of a form field, or "" (a repeated field is not an error: the handler
 /// must reach its access check, so another organisation's object is a 404, not a 422).
 pub(crate) fn form_value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
