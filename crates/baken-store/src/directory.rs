@@ -42,6 +42,9 @@ pub struct NewUser<'a> {
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, totp_secret, \
      totp_enabled, disabled, must_change_password, lang";
 
+/// Marks a TOTP secret sealed with the store's TOTP key (hex of nonce || ciphertext).
+const SEALED: &str = "sealed:";
+
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
     Ok(User {
         id: row.try_get("id")?,
@@ -169,7 +172,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        self.user_from_row(&row)
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<User> {
@@ -178,7 +181,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        self.user_from_row(&row)
     }
 
     /// Every user with their memberships, for the CLI.
@@ -190,7 +193,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let user = user_from_row(row)?;
+            let user = self.user_from_row(row)?;
             let memberships = self.memberships(&user.id).await?;
             out.push((user, memberships));
         }
@@ -255,10 +258,67 @@ impl Store {
         Ok(())
     }
 
-    /// Store a TOTP secret before it is confirmed (enabled = false) or enable it.
+    /// A user from its row, with the TOTP secret opened when it is sealed.
+    fn user_from_row(&self, row: &sqlx::any::AnyRow) -> Result<User> {
+        let mut user = user_from_row(row)?;
+        if let Some(sealed) = user
+            .totp_secret
+            .as_deref()
+            .and_then(|s| s.strip_prefix(SEALED))
+        {
+            // A sealed secret without the key (a server started without its master key)
+            // is an error, never a silent fallback.
+            let key = self.totp_key.as_ref().ok_or_else(|| {
+                crate::reports::crypto_error("open a TOTP secret without the configured key")
+            })?;
+            let plain = crate::reports::open(key, &format!("totp:{}", user.id), sealed)?;
+            user.totp_secret = Some(crate::reports::text(plain)?);
+        }
+        Ok(user)
+    }
+
+    /// A TOTP secret as it is stored: sealed to its user when there is a key.
+    fn stored_totp(&self, user_id: &str, secret: &str) -> Result<String> {
+        Ok(match &self.totp_key {
+            Some(key) => format!(
+                "{SEALED}{}",
+                crate::reports::seal(key, &format!("totp:{user_id}"), secret.as_bytes())?
+            ),
+            None => secret.to_string(),
+        })
+    }
+
+    /// Seal every TOTP secret still stored in clear (from before a master key was
+    /// configured). Returns how many. Nothing to do without a key.
+    pub async fn seal_totp_secrets(&self) -> Result<usize> {
+        if self.totp_key.is_none() {
+            return Ok(0);
+        }
+        let rows = sqlx::query(
+            "SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL \
+             AND totp_secret NOT LIKE 'sealed:%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let secret: String = row.try_get("totp_secret")?;
+            sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                .bind(self.stored_totp(&id, &secret)?)
+                .bind(&id)
+                .bind(&secret)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(rows.len())
+    }
+
+    /// Store a TOTP secret before it is confirmed (enabled = false) or enable it. Sealed
+    /// at rest when the store has a TOTP key.
     pub async fn set_totp(&self, user_id: &str, secret: Option<&str>, enabled: bool) -> Result<()> {
+        let stored = secret.map(|s| self.stored_totp(user_id, s)).transpose()?;
         sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = $2 WHERE id = $3")
-            .bind(secret)
+            .bind(stored)
             .bind(i64::from(enabled))
             .bind(user_id)
             .execute(&self.pool)
@@ -323,7 +383,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let user = user_from_row(row)?;
+            let user = self.user_from_row(row)?;
             let memberships = self
                 .memberships(&user.id)
                 .await?

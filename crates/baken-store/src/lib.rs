@@ -89,6 +89,9 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals TOTP secrets at rest when the server has a master key
+    /// (`ReportKeys::totp_sealing_key`); without one they are stored as they are.
+    totp_key: Option<std::sync::Arc<zeroize::Zeroizing<[u8; 32]>>>,
 }
 
 impl Store {
@@ -129,13 +132,23 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            totp_key: None,
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
         self.backfill_report_ranks().await?;
         self.guard_audit_trail().await
+    }
+
+    /// Seal TOTP secrets with this key from now on (and open sealed ones with it).
+    pub fn with_totp_key(mut self, key: [u8; 32]) -> Store {
+        self.totp_key = Some(std::sync::Arc::new(zeroize::Zeroizing::new(key)));
+        self
     }
 
     pub fn backend(&self) -> Backend {

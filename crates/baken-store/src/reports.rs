@@ -83,6 +83,12 @@ impl ReportKeys {
         ReportKeys { master }
     }
 
+    /// The key that seals TOTP secrets at rest: derived from the same master key, for
+    /// another purpose, so one configured secret protects both.
+    pub fn totp_sealing_key(&self) -> [u8; 32] {
+        hmac(&self.master, &[b"baken totp secrets v1"])
+    }
+
     fn org_key(&self, org_id: &str) -> Zeroizing<[u8; 32]> {
         Zeroizing::new(hmac(
             &self.master,
@@ -116,7 +122,7 @@ pub fn normalise_receipt(input: &str) -> Option<String> {
 }
 
 /// Seal `plain` under `key`: hex(nonce || ciphertext).
-fn seal(key: &[u8; 32], aad: &str, plain: &[u8]) -> Result<String> {
+pub(crate) fn seal(key: &[u8; 32], aad: &str, plain: &[u8]) -> Result<String> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let mut nonce = [0u8; 24];
     OsRng.fill_bytes(&mut nonce);
@@ -134,7 +140,7 @@ fn seal(key: &[u8; 32], aad: &str, plain: &[u8]) -> Result<String> {
     Ok(hex::encode(out))
 }
 
-fn open(key: &[u8; 32], aad: &str, sealed_hex: &str) -> Result<Vec<u8>> {
+pub(crate) fn open(key: &[u8; 32], aad: &str, sealed_hex: &str) -> Result<Vec<u8>> {
     let bytes = hex::decode(sealed_hex).map_err(|_| crypto_error("decode"))?;
     if bytes.len() < 24 {
         return Err(crypto_error("short"));
@@ -151,7 +157,7 @@ fn open(key: &[u8; 32], aad: &str, sealed_hex: &str) -> Result<Vec<u8>> {
         .map_err(|_| crypto_error("open"))
 }
 
-fn crypto_error(what: &str) -> StoreError {
+pub(crate) fn crypto_error(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(
         format!("report ciphertext failed to {what}").into(),
     ))
@@ -161,7 +167,7 @@ fn is_crypto_error(e: &StoreError) -> bool {
     matches!(e, StoreError::Database(sqlx::Error::Decode(d)) if d.to_string().starts_with("report ciphertext"))
 }
 
-fn text(bytes: Vec<u8>) -> Result<String> {
+pub(crate) fn text(bytes: Vec<u8>) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| crypto_error("decode text"))
 }
 

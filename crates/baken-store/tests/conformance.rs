@@ -2146,3 +2146,82 @@ async fn inbox_paging_on_postgres() {
     inbox_paging_story(&db.store).await;
     db.cleanup().await;
 }
+
+/// With a master key, TOTP secrets are sealed at rest, bound to their user; ones stored
+/// in clear before are sealed on request; a store without the right key cannot open them.
+async fn totp_sealing_story(store: &Store) {
+    let org = municipality(store, "Gemeente T", Country::NL).await;
+    let scopes = users(
+        store,
+        &[
+            ("t-one", &org, Role::Frontline),
+            ("t-two", &org, Role::Frontline),
+        ],
+    )
+    .await;
+    let (one, two) = (&scopes[0].user_id, &scopes[1].user_id);
+    let stored = |id: String| async move {
+        let row: (Option<String>,) = sqlx::query_as("SELECT totp_secret FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(store.raw_pool())
+            .await
+            .unwrap();
+        row.0.unwrap()
+    };
+    // Before a key: stored as is.
+    store
+        .set_totp(one, Some("JBSWY3DPEHPK3PXP"), true)
+        .await
+        .unwrap();
+    assert_eq!(stored(one.clone()).await, "JBSWY3DPEHPK3PXP");
+
+    let key = baken_store::ReportKeys::ephemeral().totp_sealing_key();
+    let sealed_store = store.clone().with_totp_key(key);
+    assert_eq!(sealed_store.seal_totp_secrets().await.unwrap(), 1);
+    assert_eq!(
+        sealed_store.seal_totp_secrets().await.unwrap(),
+        0,
+        "idempotent"
+    );
+    sealed_store
+        .set_totp(two, Some("KRSXG5CTMVRXEZLU"), false)
+        .await
+        .unwrap();
+    for (id, secret) in [(one, "JBSWY3DPEHPK3PXP"), (two, "KRSXG5CTMVRXEZLU")] {
+        let raw = stored(id.clone()).await;
+        assert!(raw.starts_with("sealed:") && !raw.contains(secret), "{raw}");
+        let user = sealed_store.user_by_id(id).await.unwrap();
+        assert_eq!(user.totp_secret.as_deref(), Some(secret));
+    }
+    // Another key, or none, cannot open them: an error, never a wrong secret.
+    let other = store
+        .clone()
+        .with_totp_key(baken_store::ReportKeys::ephemeral().totp_sealing_key());
+    assert!(other.user_by_id(one).await.is_err());
+    assert!(store.user_by_id(one).await.is_err());
+    // Bound to its user: a sealed secret copied to another user does not open.
+    let raw = stored(one.clone()).await;
+    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+        .bind(raw)
+        .bind(two)
+        .execute(store.raw_pool())
+        .await
+        .unwrap();
+    assert!(sealed_store.user_by_id(two).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_sealing_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    totp_sealing_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totp_sealing_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    totp_sealing_story(&db.store).await;
+    db.cleanup().await;
+}

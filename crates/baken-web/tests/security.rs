@@ -917,6 +917,16 @@ async fn totp_codes_work_once(app: &TestApp) {
         .unwrap()
         .totp_secret
         .unwrap();
+    // At rest the enrolled secret is sealed (the test app runs with a master key).
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT totp_secret FROM users WHERE username = 'demo-analyst'")
+            .fetch_one(app.store.raw_pool())
+            .await
+            .unwrap();
+    assert!(
+        stored.starts_with("sealed:") && !stored.contains(&secret),
+        "{stored}"
+    );
     let second_factor = |code: String| {
         let (c, pw) = (app.client(), pw.clone());
         async move {

@@ -98,6 +98,22 @@ fn print_logins(title: &str, logins: &[Credentials]) {
 pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let (store, file) = open_store(&db).await?;
+    let report_key = config::report_key(&file)?;
+    // With a master key, TOTP secrets are sealed at rest; ones stored before are sealed now.
+    let store = match &report_key {
+        Some(keys) => {
+            let store = store.with_totp_key(keys.totp_sealing_key());
+            let sealed = store
+                .seal_totp_secrets()
+                .await
+                .context("cannot seal the stored TOTP secrets")?;
+            if sealed > 0 {
+                tracing::info!(sealed, "TOTP secrets sealed at rest");
+            }
+            store
+        }
+        None => store,
+    };
     let addr = config::listen_addr(listen, &file)?;
     let now = now();
 
@@ -129,7 +145,6 @@ pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<Exi
         session_absolute_timeout_s: file.session.absolute_timeout_hours * 3600,
         ..WebConfig::default()
     };
-    let report_key = config::report_key(&file)?;
     let mut state = AppState::new(store.clone(), web_config, Arc::new(SystemClock))
         .map_err(|e| anyhow::anyhow!("translations: {e}"))?;
     let no_report_key = report_key.is_none();
@@ -167,7 +182,7 @@ pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<Exi
     if no_report_key {
         println!(
             "Note: no report key configured (BAKEN_REPORT_KEY or report_key_file): anonymous reports \
-             sent now become unreadable when Baken restarts."
+             sent now become unreadable when Baken restarts, and TOTP secrets are stored unsealed."
         );
     }
     println!("Health: http://{bound}/healthz — stop with Ctrl+C");

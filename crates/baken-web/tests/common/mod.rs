@@ -40,7 +40,12 @@ impl TestApp {
         adjust: impl FnOnce(&mut WebConfig),
     ) -> TestApp {
         let clock = Arc::new(FixedClock::new(T0));
-        let demo = seed_demo(&db.store, T0).await.expect("seed demo");
+        // As a server with a master key runs: TOTP secrets sealed at rest.
+        let store = db
+            .store
+            .clone()
+            .with_totp_key(baken_store::ReportKeys::ephemeral().totp_sealing_key());
+        let demo = seed_demo(&store, T0).await.expect("seed demo");
         let mut config = WebConfig {
             secure_cookies: false,
             // Most tests post public reports without proof of work, several a minute.
@@ -48,8 +53,8 @@ impl TestApp {
             ..WebConfig::default()
         };
         adjust(&mut config);
-        let state = AppState::new(db.store.clone(), config, clock.clone() as Arc<dyn Clock>)
-            .expect("state");
+        let state =
+            AppState::new(store.clone(), config, clock.clone() as Arc<dyn Clock>).expect("state");
         state.load_link_index().await.expect("link index");
         let (router, routes) = build_router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -59,7 +64,7 @@ impl TestApp {
         });
         TestApp {
             base: format!("http://{addr}"),
-            store: db.store.clone(),
+            store,
             clock,
             demo,
             routes,
