@@ -97,10 +97,22 @@ pub enum OrgCommand {
         #[arg(long)]
         country: String,
     },
-    /// List organisations
+    /// List organisations (with the region each belongs to)
     List {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Attach an organisation to the region of a regional centre (ARIEC / expertise
+    /// centre): its staff then read and post in that region's knowledge sharing
+    Region {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The organisation's name
+        #[arg(long)]
+        org: String,
+        /// The regional centre's name
+        #[arg(long)]
+        centre: String,
     },
 }
 
@@ -284,14 +296,50 @@ async fn run_org(command: OrgCommand) -> Result<ExitCode> {
         }
         OrgCommand::List { db } => {
             let (store, _) = open_store(&db).await?;
-            for org in store.list_orgs().await? {
+            let orgs = store.list_orgs().await?;
+            for org in &orgs {
+                let region = match store.org_region(&org.id).await? {
+                    Some(centre) if centre != org.id => orgs
+                        .iter()
+                        .find(|o| o.id == centre)
+                        .map(|o| format!("region: {}", o.name))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
                 println!(
-                    "{:<32} {:<20} {}",
+                    "{:<32} {:<20} {:<3} {region}",
                     org.name,
                     org.kind.as_str(),
                     org.country.as_str()
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        OrgCommand::Region { db, org, centre } => {
+            let (store, _) = open_store(&db).await?;
+            let find = |name: &str| {
+                let store = store.clone();
+                let name = name.to_string();
+                async move {
+                    store
+                        .org_by_name(&name)
+                        .await
+                        .map_err(|_| anyhow::anyhow!("no organisation named {name:?}"))
+                }
+            };
+            let (member, hub) = (find(&org).await?, find(&centre).await?);
+            if hub.kind != OrgKind::RegionalCentre {
+                bail!(
+                    "--centre {centre:?} is a {}, not a regional_centre",
+                    hub.kind.as_str()
+                );
+            }
+            if member.kind == OrgKind::RegionalCentre {
+                bail!("--org {org:?} is itself a regional centre: it is its own region");
+            }
+            store.set_org_region(&member.id, &hub.id).await?;
+            audit_cli(&store, "org_region_set", Some(&member.id), Some(&hub.id)).await?;
+            println!("{org} now belongs to the region of {centre}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -394,3 +394,55 @@ async fn retention_run_shreds_old_reports_and_keeps_new_ones() {
     assert!(o.status.success(), "{}", text(&o.stdout));
     db.cleanup().await;
 }
+
+#[test]
+fn an_organisation_joins_a_region_and_mistakes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    for (name, kind) in [
+        ("Gemeente Regio", "municipality"),
+        ("RIEC Oost", "regional_centre"),
+        ("Politie Oost", "police"),
+    ] {
+        let o = baken(&[
+            "admin",
+            "org",
+            "add",
+            "--data",
+            data,
+            "--name",
+            name,
+            "--kind",
+            kind,
+            "--country",
+            "NL",
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let region = |org: &str, centre: &str| {
+        baken(&[
+            "admin", "org", "region", "--data", data, "--org", org, "--centre", centre,
+        ])
+    };
+    let o = region("Gemeente Regio", "Politie Oost");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("is a police, not a regional_centre"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = region("Gemeente Nergens", "RIEC Oost");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("no organisation named \"Gemeente Nergens\""));
+    let o = region("Gemeente Regio", "RIEC Oost");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = baken(&["admin", "org", "list", "--data", data]);
+    let list = text(&o.stdout);
+    let line = list
+        .lines()
+        .find(|l| l.starts_with("Gemeente Regio"))
+        .unwrap();
+    assert!(line.ends_with("region: RIEC Oost"), "{list}");
+    let o = baken(&["audit", "verify", "--data", data]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}
