@@ -52,6 +52,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine is behind the store.
@@ -88,6 +89,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one write lock per database. Write transactions that take a turn here
+    /// (the audit appends and the one-step signal submission) queue for it in order inside
+    /// the process instead of retrying in SQLite's busy handler, whose growing sleeps made
+    /// a tail of hundreds of milliseconds under concurrent submissions. Unused on
+    /// PostgreSQL, whose row lock on `audit_head` already queues writers.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -128,7 +135,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -138,6 +149,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A turn to write (SQLite only; see the `writer` field). Hold it from before `BEGIN`
+    /// until after `COMMIT`, and never take a second turn while holding one.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Answers when the database answers.
