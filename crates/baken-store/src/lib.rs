@@ -22,6 +22,7 @@ pub mod seed;
 mod sessions;
 mod sharing;
 mod signals;
+mod submit_queue;
 pub mod testkit;
 
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
@@ -95,6 +96,9 @@ pub struct Store {
     /// a tail of hundreds of milliseconds under concurrent submissions. Unused on
     /// PostgreSQL, whose row lock on `audit_head` already queues writers.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The group-commit writer of one-step submissions (`submit_queue`), started at the
+    /// first one.
+    submissions: Arc<std::sync::OnceLock<submit_queue::Sender>>,
 }
 
 impl Store {
@@ -139,6 +143,7 @@ impl Store {
             pool,
             backend,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            submissions: Arc::new(std::sync::OnceLock::new()),
         })
     }
 

@@ -6,7 +6,7 @@
 //! organisation, ever. Every read or change of a signal's content is audited first.
 
 use crate::audit::{append_in, scoped_entry};
-use crate::{new_id, random_token, sha256_hex, Result, Scope, Store, StoreError};
+use crate::{new_id, random_token, sha256_hex, submit_queue, Result, Scope, Store, StoreError};
 use baken_domain::signal::Identifier;
 use baken_domain::Permission;
 use sqlx::Row;
@@ -105,6 +105,47 @@ fn record(row: &sqlx::any::AnyRow) -> Result<SignalRecord> {
 
 fn json(fields: &[(String, String)]) -> String {
     serde_json::to_string(fields).unwrap_or_else(|_| "[]".into())
+}
+
+/// A one-step submission, owned, for the writer (`submit_queue`).
+pub(crate) struct SubmittedSignal {
+    pub scope: Scope,
+    pub rec: SignalRecord,
+    pub identifiers: Vec<(usize, Identifier)>,
+}
+
+/// Write one submission inside the caller's transaction: the row, its identifiers, and its
+/// `submit` audit record last.
+pub(crate) async fn write_submitted(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &SubmittedSignal,
+) -> Result<()> {
+    let rec = &s.rec;
+    sqlx::query(
+        "INSERT INTO signals (id, org_id, author_id, status, context, urgency, acute, fields, \
+         revision, reading, highest_level, library_version, library_hash, created_at, updated_at, submitted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&rec.id)
+    .bind(&rec.org_id)
+    .bind(&rec.author_id)
+    .bind(&rec.status)
+    .bind(&rec.context)
+    .bind(&rec.urgency)
+    .bind(i64::from(rec.acute))
+    .bind(json(&rec.fields))
+    .bind(rec.revision)
+    .bind(&rec.reading)
+    .bind(&rec.highest_level)
+    .bind(&rec.library_version)
+    .bind(&rec.library_hash)
+    .bind(rec.created_at)
+    .bind(rec.updated_at)
+    .bind(rec.submitted_at)
+    .execute(&mut **tx)
+    .await?;
+    insert_identifiers(tx, &rec.id, &rec.org_id, &s.identifiers).await?;
+    append_submit_record(tx, &s.scope, &rec.id, rec.created_at).await
 }
 
 async fn insert_identifiers(
@@ -300,10 +341,12 @@ impl Store {
     }
 
     /// Create a signal that is submitted at once (the JSON API) and return it as stored.
-    /// One transaction writes the row (status `received`, with its reading), its
+    /// One all-or-nothing unit writes the row (status `received`, with its reading), its
     /// identifiers and one `submit` audit record: a failure anywhere leaves nothing behind,
     /// neither a half signal nor a record of a change that did not happen. The record
-    /// covers handing the stored signal back to its author, who sent it.
+    /// covers handing the stored signal back to its author, who sent it. Concurrent
+    /// submissions share a durable commit (group commit, see `submit_queue`); this returns
+    /// only after the commit that holds this submission.
     pub async fn record_submitted_signal(
         &self,
         scope: &Scope,
@@ -311,54 +354,53 @@ impl Store {
         now: i64,
     ) -> Result<SignalRecord> {
         scope.require(Permission::RecordSignals)?;
-        let rec = SignalRecord {
-            id: new_id(),
-            org_id: scope.org_id.clone(),
-            author_id: scope.user_id.clone(),
-            status: "received".to_string(),
-            context: s.context.to_string(),
-            urgency: s.urgency.to_string(),
-            acute: s.acute,
-            fields: s.fields.to_vec(),
-            revision: 0,
-            assignee_id: None,
-            dossier_id: None,
-            closed_reason: None,
-            reading: Some(s.reading_json.to_string()),
-            highest_level: Some(s.highest_level.to_string()),
-            library_version: Some(s.library_version.to_string()),
-            library_hash: Some(s.library_hash.to_string()),
-            created_at: now,
-            updated_at: now,
-            submitted_at: Some(now),
+        let signal = SubmittedSignal {
+            scope: scope.clone(),
+            rec: SignalRecord {
+                id: new_id(),
+                org_id: scope.org_id.clone(),
+                author_id: scope.user_id.clone(),
+                status: "received".to_string(),
+                context: s.context.to_string(),
+                urgency: s.urgency.to_string(),
+                acute: s.acute,
+                fields: s.fields.to_vec(),
+                revision: 0,
+                assignee_id: None,
+                dossier_id: None,
+                closed_reason: None,
+                reading: Some(s.reading_json.to_string()),
+                highest_level: Some(s.highest_level.to_string()),
+                library_version: Some(s.library_version.to_string()),
+                library_hash: Some(s.library_hash.to_string()),
+                created_at: now,
+                updated_at: now,
+                submitted_at: Some(now),
+            },
+            identifiers: s.identifiers.to_vec(),
         };
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO signals (id, org_id, author_id, status, context, urgency, acute, fields, \
-             revision, reading, highest_level, library_version, library_hash, created_at, updated_at, submitted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14)",
-        )
-        .bind(&rec.id)
-        .bind(&rec.org_id)
-        .bind(&rec.author_id)
-        .bind(&rec.status)
-        .bind(&rec.context)
-        .bind(&rec.urgency)
-        .bind(i64::from(rec.acute))
-        .bind(json(&rec.fields))
-        .bind(rec.revision)
-        .bind(s.reading_json)
-        .bind(s.highest_level)
-        .bind(s.library_version)
-        .bind(s.library_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_identifiers(&mut tx, &rec.id, &scope.org_id, s.identifiers).await?;
-        append_submit_record(&mut tx, scope, &rec.id, now).await?;
-        tx.commit().await?;
-        Ok(rec)
+        let queue = self.submissions.get_or_init(|| {
+            submit_queue::spawn(self.pool.clone(), self.backend, self.writer.clone())
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match queue.send(submit_queue::Job { signal, reply }).await {
+            // The writer answers after the commit that holds this submission. If it went
+            // away meanwhile (its runtime shut down), whether it was stored is unknown: an
+            // error, as for a lost connection.
+            Ok(()) => answer.await.map_err(|_| {
+                StoreError::Database(sqlx::Error::Protocol(
+                    "the submission writer stopped".into(),
+                ))
+            })?,
+            // No writer (it was started on a runtime that has ended): write it here.
+            Err(tokio::sync::mpsc::error::SendError(job)) => {
+                let _turn = self.write_turn().await;
+                let mut tx = self.pool.begin().await?;
+                write_submitted(&mut tx, &job.signal).await?;
+                tx.commit().await?;
+                Ok(job.signal.rec)
+            }
+        }
     }
 
     /// Create and submit in one step; the id of the new signal. See

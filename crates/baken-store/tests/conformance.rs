@@ -771,6 +771,57 @@ async fn one_step_submission_story(store: &Store) {
     }
     assert_eq!(records(store.verify_audit().await.unwrap()), before + 16);
 
+    // Submissions that fail (an author the database does not know) among concurrent ones
+    // that do not: written together, each stands or falls alone.
+    let before = records(store.verify_audit().await.unwrap());
+    let ghost = Scope {
+        user_id: "no-such-user".into(),
+        ..clerk.clone()
+    };
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (st, fields) = (store.clone(), fields.clone());
+        let scope = if i % 2 == 0 {
+            clerk.clone()
+        } else {
+            ghost.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            st.record_submitted_signal(
+                &scope,
+                &baken_store::Submission {
+                    fields: &fields,
+                    context: "registration_desk",
+                    urgency: "normal",
+                    acute: false,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &[],
+                },
+                NOW,
+            )
+            .await
+        }));
+    }
+    let mut stored = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(rec) => {
+                assert_eq!(i % 2, 0, "a ghost's submission was stored");
+                stored.push(rec);
+            }
+            Err(e) => assert_eq!(i % 2, 1, "a valid submission failed: {e}"),
+        }
+    }
+    assert_eq!(stored.len(), 8);
+    for rec in &stored {
+        assert_eq!(&store.signal(&coord, &rec.id, NOW).await.unwrap(), rec);
+    }
+    // Eight submissions and the eight reads just made.
+    assert_eq!(records(store.verify_audit().await.unwrap()), before + 16);
+
     // The audit trail cannot be written: the submission fails and leaves nothing.
     let count = |sql: &'static str| async move {
         let row: (i64,) = sqlx::query_as(sql)
