@@ -58,6 +58,81 @@ fn record_from_row(row: &sqlx::any::AnyRow) -> Result<AuditRecord> {
     })
 }
 
+/// What the scope's user did, successfully.
+pub(crate) fn scoped_entry(
+    scope: &Scope,
+    action: &str,
+    object_type: &str,
+    object_id: Option<&str>,
+    subject: Option<&str>,
+    purpose: &str,
+) -> AuditEntry {
+    AuditEntry {
+        actor_user_id: Some(scope.user_id.clone()),
+        actor_org_id: Some(scope.org_id.clone()),
+        action: action.to_string(),
+        object_type: object_type.to_string(),
+        object_id: object_id.map(str::to_string),
+        subject: subject.map(str::to_string),
+        purpose: purpose.to_string(),
+        result: "ok".to_string(),
+    }
+}
+
+/// Append one record inside the caller's transaction, so the record and the change it
+/// describes are committed together or not at all. Updating `audit_head` first takes its
+/// lock (a write lock on SQLite, a row lock on PostgreSQL) until that transaction ends,
+/// which keeps the chain from forking; callers therefore append as the last statement
+/// before their commit, so the lock is held as briefly as possible.
+pub(crate) async fn append_in(
+    conn: &mut sqlx::AnyConnection,
+    entry: &AuditEntry,
+    now: i64,
+) -> Result<i64> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: String = head.try_get("hash")?;
+    let mut record = AuditRecord {
+        seq,
+        at: now,
+        actor_user_id: entry.actor_user_id.clone(),
+        actor_org_id: entry.actor_org_id.clone(),
+        action: entry.action.clone(),
+        object_type: entry.object_type.clone(),
+        object_id: entry.object_id.clone(),
+        subject: entry.subject.clone(),
+        purpose: entry.purpose.clone(),
+        result: entry.result.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    record.hash = sha256_hex(&record.canonical_bytes());
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(&record.actor_user_id)
+    .bind(&record.actor_org_id)
+    .bind(&record.action)
+    .bind(&record.object_type)
+    .bind(&record.object_id)
+    .bind(&record.subject)
+    .bind(&record.purpose)
+    .bind(&record.result)
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&record.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
 impl Store {
     /// Append one record. Any failure is `AuditUnavailable`: the caller must not go on.
     pub async fn append_audit(&self, entry: &AuditEntry, now: i64) -> Result<i64> {
@@ -68,49 +143,9 @@ impl Store {
     }
 
     async fn try_append_audit(&self, entry: &AuditEntry, now: i64) -> Result<i64> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        let head =
-            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
-                .await?;
-        let seq: i64 = head.try_get("seq")?;
-        let prev_hash: String = head.try_get("hash")?;
-        let mut record = AuditRecord {
-            seq,
-            at: now,
-            actor_user_id: entry.actor_user_id.clone(),
-            actor_org_id: entry.actor_org_id.clone(),
-            action: entry.action.clone(),
-            object_type: entry.object_type.clone(),
-            object_id: entry.object_id.clone(),
-            subject: entry.subject.clone(),
-            purpose: entry.purpose.clone(),
-            result: entry.result.clone(),
-            prev_hash,
-            hash: String::new(),
-        };
-        record.hash = sha256_hex(&record.canonical_bytes());
-        sqlx::query(&format!(
-            "INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        ))
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(&record.actor_user_id)
-        .bind(&record.actor_org_id)
-        .bind(&record.action)
-        .bind(&record.object_type)
-        .bind(&record.object_id)
-        .bind(&record.subject)
-        .bind(&record.purpose)
-        .bind(&record.result)
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&record.hash)
-            .execute(&mut *tx)
-            .await?;
+        let seq = append_in(&mut tx, entry, now).await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -128,16 +163,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         self.append_audit(
-            &AuditEntry {
-                actor_user_id: Some(scope.user_id.clone()),
-                actor_org_id: Some(scope.org_id.clone()),
-                action: action.to_string(),
-                object_type: object_type.to_string(),
-                object_id: object_id.map(str::to_string),
-                subject: subject.map(str::to_string),
-                purpose: purpose.to_string(),
-                result: "ok".to_string(),
-            },
+            &scoped_entry(scope, action, object_type, object_id, subject, purpose),
             now,
         )
         .await

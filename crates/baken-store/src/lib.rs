@@ -22,6 +22,7 @@ pub mod seed;
 mod sessions;
 mod sharing;
 mod signals;
+mod submit_queue;
 pub mod testkit;
 
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
@@ -53,6 +54,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database engine is behind the store.
@@ -92,6 +94,15 @@ pub struct Store {
     /// Seals TOTP secrets at rest when the server has a master key
     /// (`ReportKeys::totp_sealing_key`); without one they are stored as they are.
     totp_key: Option<std::sync::Arc<zeroize::Zeroizing<[u8; 32]>>>,
+    /// SQLite has one write lock per database. Write transactions that take a turn here
+    /// (the audit appends and the one-step signal submission) queue for it in order inside
+    /// the process instead of retrying in SQLite's busy handler, whose growing sleeps made
+    /// a tail of hundreds of milliseconds under concurrent submissions. Unused on
+    /// PostgreSQL, whose row lock on `audit_head` already queues writers.
+    writer: Arc<tokio::sync::Mutex<()>>,
+    /// The group-commit writer of one-step submissions (`submit_queue`), started at the
+    /// first one.
+    submissions: Arc<std::sync::OnceLock<submit_queue::Sender>>,
 }
 
 impl Store {
@@ -136,6 +147,8 @@ impl Store {
             pool,
             backend,
             totp_key: None,
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+            submissions: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -153,6 +166,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A turn to write (SQLite only; see the `writer` field). Hold it from before `BEGIN`
+    /// until after `COMMIT`, and never take a second turn while holding one.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Answers when the database answers.

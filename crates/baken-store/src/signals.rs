@@ -5,7 +5,8 @@
 //! author and by those of its organisation who may read cases; nothing of another
 //! organisation, ever. Every read or change of a signal's content is audited first.
 
-use crate::{new_id, random_token, sha256_hex, Result, Scope, Store, StoreError};
+use crate::audit::{append_in, scoped_entry};
+use crate::{new_id, random_token, sha256_hex, submit_queue, Result, Scope, Store, StoreError};
 use baken_domain::signal::Identifier;
 use baken_domain::triage::{triage_rank, InboxCursor};
 use baken_domain::Permission;
@@ -13,7 +14,7 @@ use sqlx::Row;
 
 pub const SIGNAL_STATUSES: &[&str] = &["received", "in_progress", "handled"];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignalRecord {
     pub id: String,
     pub org_id: String,
@@ -108,6 +109,94 @@ fn record(row: &sqlx::any::AnyRow) -> Result<SignalRecord> {
 
 fn json(fields: &[(String, String)]) -> String {
     serde_json::to_string(fields).unwrap_or_else(|_| "[]".into())
+}
+
+/// A one-step submission, owned, for the writer (`submit_queue`).
+pub(crate) struct SubmittedSignal {
+    pub scope: Scope,
+    pub rec: SignalRecord,
+    pub identifiers: Vec<(usize, Identifier)>,
+}
+
+/// Write one submission inside the caller's transaction: the row, its identifiers, and its
+/// `submit` audit record last.
+pub(crate) async fn write_submitted(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &SubmittedSignal,
+) -> Result<()> {
+    let rec = &s.rec;
+    sqlx::query(
+        "INSERT INTO signals (id, org_id, author_id, status, context, urgency, acute, fields, \
+         revision, reading, highest_level, library_version, library_hash, created_at, updated_at, submitted_at, \
+         triage_rank) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(&rec.id)
+    .bind(&rec.org_id)
+    .bind(&rec.author_id)
+    .bind(&rec.status)
+    .bind(&rec.context)
+    .bind(&rec.urgency)
+    .bind(i64::from(rec.acute))
+    .bind(json(&rec.fields))
+    .bind(rec.revision)
+    .bind(&rec.reading)
+    .bind(&rec.highest_level)
+    .bind(&rec.library_version)
+    .bind(&rec.library_hash)
+    .bind(rec.created_at)
+    .bind(rec.updated_at)
+    .bind(rec.submitted_at)
+    .bind(rec.triage_rank)
+    .execute(&mut **tx)
+    .await?;
+    insert_identifiers(tx, &rec.id, &rec.org_id, &s.identifiers).await?;
+    append_submit_record(tx, &s.scope, &rec.id, rec.created_at).await
+}
+
+async fn insert_identifiers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    signal_id: &str,
+    org_id: &str,
+    identifiers: &[(usize, Identifier)],
+) -> Result<()> {
+    for (index, ident) in identifiers {
+        sqlx::query(
+            "INSERT INTO signal_identifiers (signal_id, org_id, entity_index, kind, value) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(signal_id)
+        .bind(org_id)
+        .bind(*index as i64)
+        .bind(ident.kind)
+        .bind(&ident.value)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The `submit` record, appended last in the submitting transaction (the `audit_head`
+/// lock is then held only for the append and the commit). If it cannot be written the
+/// transaction is rolled back and the caller gets `AuditUnavailable`.
+async fn append_submit_record(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    scope: &Scope,
+    id: &str,
+    now: i64,
+) -> Result<()> {
+    let entry = scoped_entry(
+        scope,
+        "submit",
+        "signal",
+        Some(id),
+        Some(id),
+        "record a signal",
+    );
+    append_in(tx, &entry, now).await.map_err(|e| {
+        tracing::error!(error = %e, "audit append failed");
+        StoreError::AuditUnavailable
+    })?;
+    Ok(())
 }
 
 impl Store {
@@ -217,7 +306,8 @@ impl Store {
         Ok(Some(rec.revision))
     }
 
-    /// Submit a draft: it enters the organisation's inbox as `received`. All or nothing.
+    /// Submit a draft: it enters the organisation's inbox as `received`. All or nothing:
+    /// the change, the identifiers and the `submit` audit record are one transaction.
     pub async fn submit_signal(
         &self,
         scope: &Scope,
@@ -225,16 +315,7 @@ impl Store {
         s: &Submission<'_>,
         now: i64,
     ) -> Result<()> {
-        self.audit_read(
-            scope,
-            "submit",
-            "signal",
-            Some(id),
-            Some(id),
-            "record a signal",
-            now,
-        )
-        .await?;
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE signals SET status = 'received', fields = $1, context = $2, urgency = $3, acute = $4, \
@@ -260,32 +341,85 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        for (index, ident) in s.identifiers {
-            sqlx::query(
-                "INSERT INTO signal_identifiers (signal_id, org_id, entity_index, kind, value) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(id)
-            .bind(&scope.org_id)
-            .bind(*index as i64)
-            .bind(ident.kind)
-            .bind(&ident.value)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_identifiers(&mut tx, id, &scope.org_id, s.identifiers).await?;
+        append_submit_record(&mut tx, scope, id, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Create and submit in one step (the JSON API). Audited.
+    /// Create a signal that is submitted at once (the JSON API) and return it as stored.
+    /// One all-or-nothing unit writes the row (status `received`, with its reading), its
+    /// identifiers and one `submit` audit record: a failure anywhere leaves nothing behind,
+    /// neither a half signal nor a record of a change that did not happen. The record
+    /// covers handing the stored signal back to its author, who sent it. Concurrent
+    /// submissions share a durable commit (group commit, see `submit_queue`); this returns
+    /// only after the commit that holds this submission.
+    pub async fn record_submitted_signal(
+        &self,
+        scope: &Scope,
+        s: &Submission<'_>,
+        now: i64,
+    ) -> Result<SignalRecord> {
+        scope.require(Permission::RecordSignals)?;
+        let signal = SubmittedSignal {
+            scope: scope.clone(),
+            rec: SignalRecord {
+                id: new_id(),
+                org_id: scope.org_id.clone(),
+                author_id: scope.user_id.clone(),
+                status: "received".to_string(),
+                context: s.context.to_string(),
+                urgency: s.urgency.to_string(),
+                acute: s.acute,
+                fields: s.fields.to_vec(),
+                revision: 0,
+                assignee_id: None,
+                dossier_id: None,
+                closed_reason: None,
+                reading: Some(s.reading_json.to_string()),
+                highest_level: Some(s.highest_level.to_string()),
+                library_version: Some(s.library_version.to_string()),
+                library_hash: Some(s.library_hash.to_string()),
+                created_at: now,
+                updated_at: now,
+                submitted_at: Some(now),
+                triage_rank: Some(triage_rank(s.acute, s.urgency, now)),
+            },
+            identifiers: s.identifiers.to_vec(),
+        };
+        let queue = self.submissions.get_or_init(|| {
+            submit_queue::spawn(self.pool.clone(), self.backend, self.writer.clone())
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match queue.send(submit_queue::Job { signal, reply }).await {
+            // The writer answers after the commit that holds this submission. If it went
+            // away meanwhile (its runtime shut down), whether it was stored is unknown: an
+            // error, as for a lost connection.
+            Ok(()) => answer.await.map_err(|_| {
+                StoreError::Database(sqlx::Error::Protocol(
+                    "the submission writer stopped".into(),
+                ))
+            })?,
+            // No writer (it was started on a runtime that has ended): write it here.
+            Err(tokio::sync::mpsc::error::SendError(job)) => {
+                let _turn = self.write_turn().await;
+                let mut tx = self.pool.begin().await?;
+                write_submitted(&mut tx, &job.signal).await?;
+                tx.commit().await?;
+                Ok(job.signal.rec)
+            }
+        }
+    }
+
+    /// Create and submit in one step; the id of the new signal. See
+    /// [`Store::record_submitted_signal`].
     pub async fn create_submitted_signal(
         &self,
         scope: &Scope,
         s: &Submission<'_>,
         now: i64,
     ) -> Result<String> {
-        let id = self.create_draft(scope, s.context, now).await?;
-        self.submit_signal(scope, &id, s, now).await?;
-        Ok(id)
+        Ok(self.record_submitted_signal(scope, s, now).await?.id)
     }
 
     /// The author's own signals and drafts, newest first: status and dates only, no content.

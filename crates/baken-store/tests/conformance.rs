@@ -657,6 +657,235 @@ async fn signals_on_postgres() {
     db.cleanup().await;
 }
 
+/// A signal submitted in one step (the JSON API): one transaction with one audit record,
+/// what is returned is what is stored, concurrent submissions keep the chain intact, and
+/// when the audit record cannot be written nothing is written at all.
+async fn one_step_submission_story(store: &Store) {
+    let a = store
+        .create_org("Gemeente S", OrgKind::Municipality, Country::NL, NOW)
+        .await
+        .unwrap();
+    let [clerk, coord, privacy] = <[Scope; 3]>::try_from(
+        users(
+            store,
+            &[
+                ("s-clerk", &a, Role::Frontline),
+                ("s-coord", &a, Role::Coordinator),
+                ("s-privacy", &a, Role::PrivacyOfficer),
+            ],
+        )
+        .await,
+    )
+    .unwrap();
+    let fields = vec![
+        ("context".to_string(), "registration_desk".to_string()),
+        ("observation".to_string(), "x".to_string()),
+    ];
+    let identifiers = vec![(
+        0,
+        baken_domain::signal::Identifier {
+            kind: "iban",
+            value: "NL91ABNA0417164300".to_string(),
+        },
+    )];
+    let submission = baken_store::Submission {
+        fields: &fields,
+        context: "registration_desk",
+        urgency: "high",
+        acute: false,
+        reading_json: "{\"reading\":1}",
+        highest_level: "possible",
+        library_version: "v",
+        library_hash: "h",
+        identifiers: &identifiers,
+    };
+    let records = |outcome| match outcome {
+        VerifyOutcome::Intact { records } => records,
+        other => panic!("trail not intact: {other:?}"),
+    };
+    let before = records(store.verify_audit().await.unwrap());
+    let rec = store
+        .record_submitted_signal(&clerk, &submission, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        records(store.verify_audit().await.unwrap()),
+        before + 1,
+        "one audit record per submission"
+    );
+    let trail = store
+        .audit_records(&privacy, &AuditQuery::BySubject(rec.id.clone()), 10, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|r| r.action == "submit")
+            .map(|r| (r.actor_user_id.as_deref(), r.object_id.as_deref()))
+            .collect::<Vec<_>>(),
+        [(Some(clerk.user_id.as_str()), Some(rec.id.as_str()))]
+    );
+    // What was returned is what was stored, as its author and the inbox read it.
+    assert_eq!(store.signal(&coord, &rec.id, NOW).await.unwrap(), rec);
+    assert_eq!(rec.status, "received");
+    assert_eq!(rec.reading.as_deref(), Some("{\"reading\":1}"));
+    let inbox = store
+        .inbox(&coord, &baken_store::InboxFilter::default(), None, 500, NOW)
+        .await
+        .unwrap();
+    assert!(inbox.iter().any(|s| s.id == rec.id));
+    // A role that may not record signals records nothing.
+    assert!(matches!(
+        store
+            .record_submitted_signal(&privacy, &submission, NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Concurrent submissions never fork the chain.
+    let before = records(store.verify_audit().await.unwrap());
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (st, clerk, fields, identifiers) = (
+            store.clone(),
+            clerk.clone(),
+            fields.clone(),
+            identifiers.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            st.create_submitted_signal(
+                &clerk,
+                &baken_store::Submission {
+                    fields: &fields,
+                    context: "registration_desk",
+                    urgency: "normal",
+                    acute: false,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &identifiers,
+                },
+                NOW,
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(records(store.verify_audit().await.unwrap()), before + 16);
+
+    // Submissions that fail (an author the database does not know) among concurrent ones
+    // that do not: written together, each stands or falls alone.
+    let before = records(store.verify_audit().await.unwrap());
+    let ghost = Scope {
+        user_id: "no-such-user".into(),
+        ..clerk.clone()
+    };
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (st, fields) = (store.clone(), fields.clone());
+        let scope = if i % 2 == 0 {
+            clerk.clone()
+        } else {
+            ghost.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            st.record_submitted_signal(
+                &scope,
+                &baken_store::Submission {
+                    fields: &fields,
+                    context: "registration_desk",
+                    urgency: "normal",
+                    acute: false,
+                    reading_json: "{}",
+                    highest_level: "weak",
+                    library_version: "v",
+                    library_hash: "h",
+                    identifiers: &[],
+                },
+                NOW,
+            )
+            .await
+        }));
+    }
+    let mut stored = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        match t.await.unwrap() {
+            Ok(rec) => {
+                assert_eq!(i % 2, 0, "a ghost's submission was stored");
+                stored.push(rec);
+            }
+            Err(e) => assert_eq!(i % 2, 1, "a valid submission failed: {e}"),
+        }
+    }
+    assert_eq!(stored.len(), 8);
+    for rec in &stored {
+        assert_eq!(&store.signal(&coord, &rec.id, NOW).await.unwrap(), rec);
+    }
+    // Eight submissions and the eight reads just made.
+    assert_eq!(records(store.verify_audit().await.unwrap()), before + 16);
+
+    // The audit trail cannot be written: the submission fails and leaves nothing.
+    let count = |sql: &'static str| async move {
+        let row: (i64,) = sqlx::query_as(sql)
+            .fetch_one(store.raw_pool())
+            .await
+            .unwrap();
+        row.0
+    };
+    let signals = count("SELECT COUNT(*) FROM signals").await;
+    let idents = count("SELECT COUNT(*) FROM signal_identifiers").await;
+    let pool = store.raw_pool();
+    if store.backend() == baken_store::Backend::Sqlite {
+        sqlx::query("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'blocked'); END")
+            .execute(pool).await.unwrap();
+    } else {
+        sqlx::query("CREATE FUNCTION block_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'blocked'; END $$ LANGUAGE plpgsql")
+            .execute(pool).await.unwrap();
+        sqlx::query("CREATE TRIGGER block_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION block_audit()")
+            .execute(pool).await.unwrap();
+    }
+    let head_before: (i64, String) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert!(matches!(
+        store
+            .record_submitted_signal(&clerk, &submission, NOW)
+            .await,
+        Err(StoreError::AuditUnavailable)
+    ));
+    assert_eq!(count("SELECT COUNT(*) FROM signals").await, signals);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM signal_identifiers").await,
+        idents
+    );
+    let head_after: (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(head_after, head_before, "the head did not move");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_step_submission_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    one_step_submission_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_step_submission_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    one_step_submission_story(&db.store).await;
+    db.cleanup().await;
+}
+
 /// Referral sections of the given categories, each with one line naming it.
 fn sections(categories: &[&str]) -> Vec<baken_store::ReferralSection> {
     categories

@@ -4,7 +4,7 @@
 
 use crate::context::Auth;
 use crate::i18n::{Catalog, Lang, Tr};
-use crate::pages::signals::{error_message, submit_scoped};
+use crate::pages::signals::{error_message, submit_new};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, State};
@@ -13,7 +13,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use baken_domain::signal::{self, EntityDraft, FieldError, SignalDraft};
-use baken_store::{Scope, StoreError};
+use baken_store::{Scope, SignalRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -411,16 +411,15 @@ pub async fn create_signal(
     if !errors.is_empty() {
         return invalid(&caller.tr, errors);
     }
-    match submit_scoped(&state, &caller.scope, None, &draft, &state.today()).await {
-        Ok(id) => match output(&state, &caller, &id).await {
-            Ok(out) => (
-                StatusCode::CREATED,
-                [(header::LOCATION, format!("/api/v1/signals/{id}"))],
-                Json(out),
-            )
-                .into_response(),
-            Err(r) => r,
-        },
+    // One transaction writes the signal and its one audit record; the answer is made from
+    // what was written (the caller sent it), not read back and audited a second time.
+    match submit_new(&state, &caller.scope, &draft, &state.today()).await {
+        Ok(rec) => (
+            StatusCode::CREATED,
+            [(header::LOCATION, format!("/api/v1/signals/{}", rec.id))],
+            Json(output_of(rec)),
+        )
+            .into_response(),
         Err(crate::error::AppError::NotFound) => problem(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -446,7 +445,11 @@ async fn output(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Signal
         }
         Err(e) => return Err(crate::error::AppError::from(e).into_response()),
     };
-    Ok(SignalOutput {
+    Ok(output_of(rec))
+}
+
+fn output_of(rec: SignalRecord) -> SignalOutput {
+    SignalOutput {
         reading: rec
             .reading
             .as_deref()
@@ -461,7 +464,7 @@ async fn output(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Signal
         library_version: rec.library_version,
         library_hash: rec.library_hash,
         fields: rec.fields,
-    })
+    }
 }
 
 /// A signal the caller may see (their own, or their organisation's if they read cases).

@@ -534,37 +534,8 @@ pub async fn submit_scoped(
     draft: &SignalDraft,
     today: &str,
 ) -> AppResult<String> {
-    let valid =
-        signal::validate(draft, today).map_err(|_| AppError::BadRequest("error-bad-form"))?;
-    // The stored reading is made in Dutch, the record language; it keeps the library stamp.
-    let input = input_of(&state.library, draft, "nl");
-    let reading = state
-        .library
-        .assess(&input)
-        .map_err(|e| AppError::Internal(format!("assessment: {e:?}")))?;
-    let reading_json = serde_json::to_string(&serde_json::json!({
-        "input": input,
-        "reading": reading,
-    }))
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let fields = draft.to_fields();
-    let submission = Submission {
-        fields: &fields,
-        context: &draft.context,
-        urgency: if draft.acute {
-            "acute"
-        } else if draft.urgency.is_empty() {
-            "normal"
-        } else {
-            &draft.urgency
-        },
-        acute: draft.acute,
-        reading_json: &reading_json,
-        highest_level: reading.highest_level.as_str(),
-        library_version: &reading.library.version,
-        library_hash: &reading.library.content_hash,
-        identifiers: &valid.identifiers,
-    };
+    let prepared = prepare(state, draft, today)?;
+    let submission = prepared.submission(draft);
     let now = state.now();
     let id = match id {
         Some(id) => {
@@ -581,11 +552,89 @@ pub async fn submit_scoped(
                 .await?
         }
     };
-    // Matched at once: from now on other signals can find this one.
-    if let Ok(mut index) = state.links.write() {
-        index.insert(&id, &scope.org_id, draft);
-    }
+    index_submitted(state, &id, &scope.org_id, draft);
     Ok(id)
+}
+
+/// Create a signal that is submitted at once (the JSON API): one transaction in the store,
+/// and the signal as it was stored, so the answer needs no second read.
+pub async fn submit_new(
+    state: &AppState,
+    scope: &baken_store::Scope,
+    draft: &SignalDraft,
+    today: &str,
+) -> AppResult<SignalRecord> {
+    let prepared = prepare(state, draft, today)?;
+    let rec = state
+        .store
+        .record_submitted_signal(scope, &prepared.submission(draft), state.now())
+        .await?;
+    index_submitted(state, &rec.id, &scope.org_id, draft);
+    Ok(rec)
+}
+
+/// What a submission stores beside the draft: the normalised fields, the reading and the
+/// identifiers.
+struct Prepared {
+    fields: Vec<(String, String)>,
+    reading_json: String,
+    highest_level: &'static str,
+    library_version: String,
+    library_hash: String,
+    identifiers: Vec<(usize, baken_domain::signal::Identifier)>,
+}
+
+impl Prepared {
+    fn submission<'a>(&'a self, draft: &'a SignalDraft) -> Submission<'a> {
+        Submission {
+            fields: &self.fields,
+            context: &draft.context,
+            urgency: if draft.acute {
+                "acute"
+            } else if draft.urgency.is_empty() {
+                "normal"
+            } else {
+                &draft.urgency
+            },
+            acute: draft.acute,
+            reading_json: &self.reading_json,
+            highest_level: self.highest_level,
+            library_version: &self.library_version,
+            library_hash: &self.library_hash,
+            identifiers: &self.identifiers,
+        }
+    }
+}
+
+fn prepare(state: &AppState, draft: &SignalDraft, today: &str) -> AppResult<Prepared> {
+    let valid =
+        signal::validate(draft, today).map_err(|_| AppError::BadRequest("error-bad-form"))?;
+    // The stored reading is made in Dutch, the record language; it keeps the library stamp.
+    let input = input_of(&state.library, draft, "nl");
+    let reading = state
+        .library
+        .assess(&input)
+        .map_err(|e| AppError::Internal(format!("assessment: {e:?}")))?;
+    let reading_json = serde_json::to_string(&serde_json::json!({
+        "input": input,
+        "reading": reading,
+    }))
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Prepared {
+        fields: draft.to_fields(),
+        reading_json,
+        highest_level: reading.highest_level.as_str(),
+        library_version: reading.library.version.clone(),
+        library_hash: reading.library.content_hash.clone(),
+        identifiers: valid.identifiers,
+    })
+}
+
+/// Matched at once: from now on other signals can find this one.
+fn index_submitted(state: &AppState, id: &str, org_id: &str, draft: &SignalDraft) {
+    if let Ok(mut index) = state.links.write() {
+        index.insert(id, org_id, draft);
+    }
 }
 
 pub struct AlsoSeen {
