@@ -32,21 +32,9 @@ async fn coordinator_gathers_two_signals_into_a_dossier_and_closes_it() {
     browser.open(&app.base, "/inbox").await;
     browser.assert_accessible("inbox with filters").await;
     browser.screenshots("dossier-1-inbox").await;
-    for cb in c
-        .find_all(Locator::Css("input[name='signal']"))
-        .await
-        .unwrap()
-    {
-        let arg = serde_json::to_value(&cb).unwrap();
-        c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-            .await
-            .unwrap();
-        cb.click().await.unwrap();
-    }
     browser
-        .fill("new-dossier-title", "Kerkstraat 12-14, inschrijvingen")
+        .dossier_from_inbox("Kerkstraat 12-14, inschrijvingen")
         .await;
-    browser.click_and_load("#create-dossier").await;
 
     let heading = browser.text("#dossier-heading").await;
     assert_eq!(heading, "Kerkstraat 12-14, inschrijvingen");

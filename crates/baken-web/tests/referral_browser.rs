@@ -37,19 +37,7 @@ async fn coordinator_refers_to_the_partner_who_answers_and_the_source_sees_handl
     // The coordinator gathers both signals from the inbox into one dossier.
     browser.login(&app, "demo-coordinator").await;
     browser.open(&app.base, "/inbox").await;
-    for cb in c
-        .find_all(Locator::Css("input[name='signal']"))
-        .await
-        .unwrap()
-    {
-        let arg = serde_json::to_value(&cb).unwrap();
-        c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-            .await
-            .unwrap();
-        cb.click().await.unwrap();
-    }
-    browser.fill("new-dossier-title", "Havenweg 3-5").await;
-    browser.click_and_load("#create-dossier").await;
+    browser.dossier_from_inbox("Havenweg 3-5").await;
     assert_eq!(browser.text("#dossier-heading").await, "Havenweg 3-5");
     let dossier_url = c.current_url().await.unwrap();
     let signals = c

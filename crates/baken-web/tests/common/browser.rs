@@ -212,6 +212,25 @@ impl Browser {
         .await
     }
 
+    /// Tick every checkbox matching `css`, each scrolled into view first.
+    pub async fn tick_all(&self, css: &str) {
+        let c = &self.client;
+        for cb in c.find_all(Locator::Css(css)).await.unwrap() {
+            let arg = serde_json::to_value(&cb).unwrap();
+            c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+                .await
+                .unwrap();
+            cb.click().await.unwrap();
+        }
+    }
+
+    /// On the inbox: tick every signal, name the new dossier and create it.
+    pub async fn dossier_from_inbox(&self, title: &str) {
+        self.tick_all("input[name='signal']").await;
+        self.fill("new-dossier-title", title).await;
+        self.click_and_load("#create-dossier").await;
+    }
+
     /// Click something that loads a new page (a form's submit button, a link) and wait
     /// until the new document has replaced the old one, so that nothing read afterwards
     /// comes from the page before.
