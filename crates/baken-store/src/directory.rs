@@ -114,6 +114,75 @@ impl Store {
         rows.iter().map(org_from_row).collect()
     }
 
+    /// Replace the postcode areas `org_id` receives public reports for (system
+    /// administration). Each area is `from..=to` within 1000–9999; anything else is
+    /// `Conflict("postcode area")` and nothing changes.
+    pub async fn set_postcode_areas(&self, org_id: &str, areas: &[(i64, i64)]) -> Result<()> {
+        if areas
+            .iter()
+            .any(|(from, to)| !(1000..=9999).contains(from) || !(*from..=9999).contains(to))
+        {
+            return Err(StoreError::Conflict("postcode area"));
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM org_postcode_areas WHERE org_id = $1")
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        for (from, to) in areas {
+            sqlx::query(
+                "INSERT INTO org_postcode_areas (org_id, from_code, to_code) VALUES ($1, $2, $3)",
+            )
+            .bind(org_id)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_unique(e, "postcode area"))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The postcode areas of an organisation, in order.
+    pub async fn postcode_areas(&self, org_id: &str) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT from_code, to_code FROM org_postcode_areas WHERE org_id = $1 ORDER BY from_code",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("from_code")?, r.try_get("to_code")?)))
+            .collect()
+    }
+
+    /// The organisation whose postcode area holds `code`: the narrowest area wins, then
+    /// the organisation's name. `country` narrows when the postcode's form tells it (an
+    /// NL postcode has letters).
+    pub async fn org_for_postcode(
+        &self,
+        code: i64,
+        country: Option<Country>,
+    ) -> Result<Option<Organisation>> {
+        let rows = sqlx::query(
+            "SELECT o.id, o.name, o.kind, o.country FROM org_postcode_areas a \
+             JOIN organisations o ON o.id = a.org_id \
+             WHERE a.from_code <= $1 AND a.to_code >= $1 \
+             ORDER BY a.to_code - a.from_code, o.name",
+        )
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in &rows {
+            let org = org_from_row(row)?;
+            if country.is_none_or(|c| c == org.country) {
+                return Ok(Some(org));
+            }
+        }
+        Ok(None)
+    }
+
     pub async fn org_by_name(&self, name: &str) -> Result<Organisation> {
         let row = sqlx::query("SELECT id, name, kind, country FROM organisations WHERE name = $1")
             .bind(name)

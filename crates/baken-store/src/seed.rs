@@ -13,6 +13,8 @@ pub struct Credentials {
 }
 
 pub const DEMO_MUNICIPALITY: &str = "Gemeente Demodorp";
+/// The demo municipality's postcode area (fictional).
+pub const DEMO_POSTCODE_AREA: (i64, i64) = (9990, 9999);
 pub const DEMO_REGIONAL_CENTRE: &str = "RIEC Demoregio";
 pub const DEMO_PARTNER: &str = "Politie Eenheid Demo";
 
@@ -105,6 +107,10 @@ pub async fn seed_demo(store: &Store, now: i64) -> Result<Vec<Credentials>> {
     for org in [&municipality, &partner] {
         store.set_org_region(&org.id, &centre.id).await?;
     }
+    // Public reports about a place with postcode 9990–9999 reach the demo municipality.
+    store
+        .set_postcode_areas(&municipality.id, &[DEMO_POSTCODE_AREA])
+        .await?;
     let mut out = Vec::new();
     for role in Role::ALL {
         let org = match role {

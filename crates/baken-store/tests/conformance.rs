@@ -2454,3 +2454,77 @@ async fn totp_sealing_on_postgres() {
     totp_sealing_story(&db.store).await;
     db.cleanup().await;
 }
+
+/// Postcode areas route public reports: the narrowest area holding the code wins, a
+/// Dutch-form postcode only reaches Dutch organisations, replacing areas is all or nothing.
+async fn postcode_story(store: &Store) {
+    let city = municipality(store, "Gemeente Stad", Country::NL).await;
+    let district = municipality(store, "Gemeente Wijk", Country::NL).await;
+    let belgian = municipality(store, "Stad Hasselt", Country::BE).await;
+    store
+        .set_postcode_areas(&city.id, &[(3500, 3599), (3600, 3600)])
+        .await
+        .unwrap();
+    store
+        .set_postcode_areas(&district.id, &[(3510, 3515)])
+        .await
+        .unwrap();
+    store
+        .set_postcode_areas(&belgian.id, &[(3500, 3501)])
+        .await
+        .unwrap();
+    let found = |code, country| async move {
+        store
+            .org_for_postcode(code, country)
+            .await
+            .unwrap()
+            .map(|o| o.name)
+    };
+    assert_eq!(
+        found(3512, Some(Country::NL)).await.as_deref(),
+        Some("Gemeente Wijk")
+    );
+    assert_eq!(
+        found(3550, Some(Country::NL)).await.as_deref(),
+        Some("Gemeente Stad")
+    );
+    assert_eq!(
+        found(3500, None).await.as_deref(),
+        Some("Stad Hasselt"),
+        "narrowest"
+    );
+    assert_eq!(
+        found(3500, Some(Country::NL)).await.as_deref(),
+        Some("Gemeente Stad")
+    );
+    assert_eq!(found(4000, None).await, None);
+    // A bad area changes nothing.
+    assert!(matches!(
+        store.set_postcode_areas(&city.id, &[(3700, 3600)]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store
+        .set_postcode_areas(&city.id, &[(3700, 3710), (3700, 3720)])
+        .await
+        .is_err());
+    assert_eq!(
+        store.postcode_areas(&city.id).await.unwrap(),
+        vec![(3500, 3599), (3600, 3600)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postcodes_on_sqlite() {
+    let db = TestDb::sqlite().await;
+    postcode_story(&db.store).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postcodes_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    postcode_story(&db.store).await;
+    db.cleanup().await;
+}

@@ -30,7 +30,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
-use baken_domain::{pow, OrgKind};
+use baken_domain::{pow, Country, OrgKind};
 use baken_store::{normalise_receipt, ReportKeys, ReportMessage, REPORT_TEXT_MAX};
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
@@ -429,17 +429,6 @@ pub const PUBLIC_CONTEXT: &str = "public_report";
 
 // ---- routing a report to an organisation ----
 
-/// Postcode areas of municipalities (NL: first four digits, BE: the four digits). A
-/// starter table; a production setup would keep the areas per organisation in the
-/// database, maintained by its administrators.
-const POSTCODE_AREAS: &[(u16, u16, &str)] = &[
-    (1011, 1109, "amsterdam"),
-    (2491, 2599, "den haag"),
-    (3011, 3089, "rotterdam"),
-    (3511, 3585, "utrecht"),
-    (5611, 5658, "eindhoven"),
-];
-
 /// Lower-case, without a "Gemeente"/"Commune de"/… prefix.
 fn town_key(s: &str) -> String {
     let lower = s.trim().to_lowercase();
@@ -461,29 +450,31 @@ fn town_key(s: &str) -> String {
     rest.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn postcode_town(place: &str) -> Option<&'static str> {
+/// A postcode typed as the place: four digits, optionally followed by two letters (then
+/// it is Dutch). `None` when the place is not a postcode.
+fn parse_postcode(place: &str) -> Option<(i64, Option<Country>)> {
+    let place = place.trim();
     let digits: String = place.chars().take_while(|c| c.is_ascii_digit()).collect();
     let rest = place[digits.len()..].trim();
-    let plausible =
-        digits.len() == 4 && rest.chars().all(|c| c.is_ascii_alphabetic()) && rest.len() <= 2;
-    if !plausible {
+    let letters = rest.len() == 2 && rest.chars().all(|c| c.is_ascii_alphabetic());
+    if digits.len() != 4 || !(rest.is_empty() || letters) || digits.starts_with('0') {
         return None;
     }
-    let n: u16 = digits.parse().ok()?;
-    POSTCODE_AREAS
-        .iter()
-        .find(|(from, to, _)| (*from..=*to).contains(&n))
-        .map(|(_, _, town)| *town)
+    Some((digits.parse().ok()?, letters.then_some(Country::NL)))
 }
 
-/// The organisation that receives a report about `place`: the municipality whose name
-/// (without its "Gemeente …" prefix) is the town typed, or whose postcode area holds the
-/// postcode typed; otherwise the first regional centre (RIEC/ARIEC), which can pass it on.
+/// The organisation that receives a report about `place`: the one whose postcode area
+/// (kept per organisation, `baken admin org postcodes`) holds the postcode typed, or the
+/// municipality whose name (without its "Gemeente …" prefix) is the town typed; otherwise
+/// the first regional centre (RIEC/ARIEC), which can pass it on.
 pub async fn route_report(state: &AppState, place: &str) -> AppResult<Option<String>> {
+    if let Some((code, country)) = parse_postcode(place) {
+        if let Some(org) = state.store.org_for_postcode(code, country).await? {
+            return Ok(Some(org.id));
+        }
+    }
     let orgs = state.store.list_orgs().await?;
-    let wanted = postcode_town(place)
-        .map(str::to_string)
-        .unwrap_or_else(|| town_key(place));
+    let wanted = town_key(place);
     let municipality = orgs
         .iter()
         .filter(|o| o.kind == OrgKind::Municipality)
@@ -1061,9 +1052,12 @@ mod tests {
     fn towns_and_postcodes_are_matched_loosely() {
         assert_eq!(town_key("Gemeente Demodorp"), "demodorp");
         assert_eq!(town_key("  demodorp "), "demodorp");
-        assert_eq!(postcode_town("3512 AB"), Some("utrecht"));
-        assert_eq!(postcode_town("3512"), Some("utrecht"));
-        assert_eq!(postcode_town("Utrecht"), None);
+        assert_eq!(parse_postcode("3512 AB"), Some((3512, Some(Country::NL))));
+        assert_eq!(parse_postcode(" 3512ab "), Some((3512, Some(Country::NL))));
+        assert_eq!(parse_postcode("3500"), Some((3500, None)));
+        for not_one in ["Utrecht", "351", "35123", "0123", "3512 ABC", "3512-AB"] {
+            assert_eq!(parse_postcode(not_one), None, "{not_one}");
+        }
     }
 
     #[test]

@@ -1172,3 +1172,46 @@ on_both_backends!(
     anonymous_reports_share_the_triage_inbox_and_join_dossiers,
     reports_in_inbox
 );
+
+/// A report whose place is a postcode reaches the organisation whose postcode area holds
+/// it (kept per organisation), not the one of the town name; the demo municipality has
+/// its own area.
+async fn postcode_routing(app: &TestApp) {
+    let elders = analyst_of_other_org(app).await;
+    let org = app.store.org_by_name("Gemeente Elders").await.unwrap();
+    app.store
+        .set_postcode_areas(&org.id, &[(3511, 3585)])
+        .await
+        .unwrap();
+    let demo = app
+        .logged_in("demo-analyst", &app.password("demo-analyst"))
+        .await;
+    let before = report_ids(&demo).await.len();
+    let c = public_client(None);
+    for place in ["3512 AB", "9995 XY"] {
+        let (status, body) = post(
+            &c,
+            app,
+            "/meld?lang=nl",
+            "/meld",
+            &[
+                ("lang", "nl"),
+                ("what", "Busje met arbeiders"),
+                ("place", place),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        report_ids(&elders).await.len(),
+        1,
+        "3512 AB is Elders' area"
+    );
+    assert_eq!(
+        report_ids(&demo).await.len(),
+        before + 1,
+        "9995 XY is the demo municipality's area"
+    );
+}
+on_both_backends!(a_postcode_routes_a_report_to_its_area, postcode_routing);

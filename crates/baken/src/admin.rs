@@ -114,6 +114,45 @@ pub enum OrgCommand {
         #[arg(long)]
         centre: String,
     },
+    /// Set the postcode areas an organisation receives public reports for, replacing
+    /// the ones it had: e.g. --areas "3511-3585,3600" (an empty list clears them)
+    Postcodes {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The organisation's name
+        #[arg(long)]
+        org: String,
+        /// Comma-separated postcodes (four digits) or ranges FROM-TO
+        #[arg(long)]
+        areas: String,
+    },
+}
+
+/// Parse `3511-3585,3600` into areas; an error names the piece that is wrong.
+fn parse_areas(text: &str) -> Result<Vec<(i64, i64)>> {
+    let code = |piece: &str, part: &str| -> Result<i64> {
+        let part = part.trim();
+        match part.parse::<i64>() {
+            Ok(n) if part.len() == 4 && (1000..=9999).contains(&n) => Ok(n),
+            _ => bail!(
+                "--areas: {piece:?} is not a postcode (four digits, 1000–9999) or range FROM-TO"
+            ),
+        }
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|piece| {
+            let (from, to) = match piece.split_once('-') {
+                Some((a, b)) => (code(piece, a)?, code(piece, b)?),
+                None => (code(piece, piece)?, code(piece, piece)?),
+            };
+            if from > to {
+                bail!("--areas: {piece:?} runs backwards (write the lower postcode first)");
+            }
+            Ok((from, to))
+        })
+        .collect()
 }
 
 fn now() -> i64 {
@@ -340,6 +379,47 @@ async fn run_org(command: OrgCommand) -> Result<ExitCode> {
             store.set_org_region(&member.id, &hub.id).await?;
             audit_cli(&store, "org_region_set", Some(&member.id), Some(&hub.id)).await?;
             println!("{org} now belongs to the region of {centre}");
+            Ok(ExitCode::SUCCESS)
+        }
+        OrgCommand::Postcodes { db, org, areas } => {
+            let areas = parse_areas(&areas)?;
+            let (store, _) = open_store(&db).await?;
+            let target = store
+                .org_by_name(&org)
+                .await
+                .map_err(|_| anyhow::anyhow!("no organisation named {org:?}"))?;
+            match store.set_postcode_areas(&target.id, &areas).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict(_)) => {
+                    bail!("--areas: a postcode or range is given twice")
+                }
+                Err(e) => return Err(e.into()),
+            }
+            audit_cli(
+                &store,
+                "org_postcodes_set",
+                Some(&target.id),
+                Some(&target.id),
+            )
+            .await?;
+            let shown: Vec<String> = areas
+                .iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
+                .collect();
+            println!(
+                "{org} receives public reports for postcodes: {}",
+                if shown.is_empty() {
+                    "none".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

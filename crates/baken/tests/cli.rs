@@ -446,3 +446,48 @@ fn an_organisation_joins_a_region_and_mistakes_are_named() {
     let o = baken(&["audit", "verify", "--data", data]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+#[test]
+fn postcode_areas_are_set_with_named_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let o = baken(&[
+        "admin",
+        "org",
+        "add",
+        "--data",
+        data,
+        "--name",
+        "Gemeente Utrecht",
+        "--kind",
+        "municipality",
+        "--country",
+        "NL",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let set = |areas: &str| {
+        baken(&[
+            "admin",
+            "org",
+            "postcodes",
+            "--data",
+            data,
+            "--org",
+            "Gemeente Utrecht",
+            "--areas",
+            areas,
+        ])
+    };
+    for (bad, named) in [
+        ("3511-35x5", "\"3511-35x5\" is not a postcode"),
+        ("3585-3511", "\"3585-3511\" runs backwards"),
+        ("3511,3511", "given twice"),
+    ] {
+        let o = set(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(text(&o.stderr).contains(named), "{}", text(&o.stderr));
+    }
+    let o = set("3511-3585, 3600");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("postcodes: 3511-3585, 3600"));
+}
