@@ -15,6 +15,24 @@ fn baken(args: &[&str]) -> Output {
         .expect("run baken")
 }
 
+/// `baken admin org add` in the data directory `data`, which must succeed.
+fn add_org(data: &str, name: &str, kind: &str, country: &str) {
+    let o = baken(&[
+        "admin",
+        "org",
+        "add",
+        "--data",
+        data,
+        "--name",
+        name,
+        "--kind",
+        kind,
+        "--country",
+        country,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn text(o: &[u8]) -> String {
     String::from_utf8_lossy(o).into_owned()
 }
@@ -232,20 +250,7 @@ fn bad_admin_input_is_refused_and_writes_nothing() {
 async fn a_directory_import_is_all_or_nothing_and_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = baken(&[
-        "admin",
-        "org",
-        "add",
-        "--data",
-        data,
-        "--name",
-        "Gemeente Csv",
-        "--kind",
-        "municipality",
-        "--country",
-        "NL",
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    add_org(data, "Gemeente Csv", "municipality", "NL");
     let header = "partner,name,country,region,phenomena,phone,email,address,hours\n";
     let good = "Politie,Wachtcommandant,NL,Oost,,088 169 0000,,,24/7\n";
     let file = dir.path().join("directory.csv");
@@ -404,20 +409,7 @@ fn an_organisation_joins_a_region_and_mistakes_are_named() {
         ("RIEC Oost", "regional_centre"),
         ("Politie Oost", "police"),
     ] {
-        let o = baken(&[
-            "admin",
-            "org",
-            "add",
-            "--data",
-            data,
-            "--name",
-            name,
-            "--kind",
-            kind,
-            "--country",
-            "NL",
-        ]);
-        assert!(o.status.success(), "{}", text(&o.stderr));
+        add_org(data, name, kind, "NL");
     }
     let region = |org: &str, centre: &str| {
         baken(&[
@@ -451,20 +443,7 @@ fn an_organisation_joins_a_region_and_mistakes_are_named() {
 fn postcode_areas_are_set_with_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let o = baken(&[
-        "admin",
-        "org",
-        "add",
-        "--data",
-        data,
-        "--name",
-        "Gemeente Utrecht",
-        "--kind",
-        "municipality",
-        "--country",
-        "NL",
-    ]);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    add_org(data, "Gemeente Utrecht", "municipality", "NL");
     let set = |areas: &str| {
         baken(&[
             "admin",
