@@ -31,6 +31,12 @@ pub async fn open_store(db: &DbArgs) -> Result<(Store, FileConfig)> {
         .migrate()
         .await
         .context("cannot apply database migrations")?;
+    // Every command reads users as the server does: sealed TOTP secrets open with the
+    // key derived from the master key.
+    let store = match config::report_key(&file)? {
+        Some(keys) => store.with_totp_key(keys.totp_sealing_key()),
+        None => store,
+    };
     Ok((store, file))
 }
 
@@ -99,21 +105,15 @@ pub async fn serve(db: DbArgs, listen: Option<String>, demo: bool) -> Result<Exi
     let started = Instant::now();
     let (store, file) = open_store(&db).await?;
     let report_key = config::report_key(&file)?;
-    // With a master key, TOTP secrets are sealed at rest; ones stored before are sealed now.
-    let store = match &report_key {
-        Some(keys) => {
-            let store = store.with_totp_key(keys.totp_sealing_key());
-            let sealed = store
-                .seal_totp_secrets()
-                .await
-                .context("cannot seal the stored TOTP secrets")?;
-            if sealed > 0 {
-                tracing::info!(sealed, "TOTP secrets sealed at rest");
-            }
-            store
-        }
-        None => store,
-    };
+    // With a master key (the store already has the key derived from it), TOTP secrets
+    // are sealed at rest; ones stored before are sealed now.
+    let sealed = store
+        .seal_totp_secrets()
+        .await
+        .context("cannot seal the stored TOTP secrets")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "TOTP secrets sealed at rest");
+    }
     let addr = config::listen_addr(listen, &file)?;
     let now = now();
 

@@ -470,3 +470,64 @@ fn postcode_areas_are_set_with_named_errors() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("postcodes: 3511-3585, 3600"));
 }
+
+/// With a master key, the CLI reads users whose TOTP secret the server sealed; without
+/// the key it stops with a clear error instead of showing anything wrong.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reads_sealed_totp_secrets_with_the_master_key() {
+    const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    add_org(data, "Gemeente Sleutel", "municipality", "NL");
+    let o = baken(&[
+        "admin",
+        "user",
+        "add",
+        "--data",
+        data,
+        "--username",
+        "sleutel-coord",
+        "--name",
+        "Coördinator",
+        "--org",
+        "Gemeente Sleutel",
+        "--role",
+        "coordinator",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // The server enrols the user's second factor under the master key.
+    let store = baken_store::Store::open_dir(dir.path())
+        .await
+        .unwrap()
+        .with_totp_key(
+            baken_store::ReportKeys::from_hex(KEY)
+                .unwrap()
+                .totp_sealing_key(),
+        );
+    let user = store.user_by_username("sleutel-coord").await.unwrap();
+    store
+        .set_totp(&user.id, Some("JBSWY3DPEHPK3PXP"), true)
+        .await
+        .unwrap();
+    store.close().await;
+    let list = |key: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_baken"));
+        c.args(["admin", "user", "list", "--data", data])
+            .env("BAKEN_LOG", "warn")
+            .env_remove("BAKEN_REPORT_KEY");
+        if let Some(k) = key {
+            c.env("BAKEN_REPORT_KEY", k);
+        }
+        c.output().unwrap()
+    };
+    let o = list(Some(KEY));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("sleutel-coord"));
+    let o = list(None);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("TOTP secret"),
+        "{}",
+        text(&o.stderr)
+    );
+}
