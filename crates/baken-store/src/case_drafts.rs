@@ -34,6 +34,15 @@ pub struct CaseDraft {
 const COLUMNS: &str = "id, org_id, dossier_id, title, scenario, context, indicators, \
                        expected_action, status, published_by";
 
+/// The columns, qualified for a query that joins the dossier.
+fn qualified() -> String {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn case_draft(r: &sqlx::any::AnyRow) -> Result<CaseDraft> {
     Ok(CaseDraft {
         id: r.try_get("id")?,
@@ -110,21 +119,34 @@ impl Store {
         Ok(id)
     }
 
-    /// The organisation's drafts and published cases, for its trainers and coordinators.
-    pub async fn case_drafts(&self, scope: &Scope) -> Result<Vec<CaseDraft>> {
+    /// The organisation's drafts and published cases, for its trainers and coordinators:
+    /// an unpublished draft only up to the reader's clearance (its text came from a
+    /// dossier of that confidentiality). Audited.
+    pub async fn case_drafts(&self, scope: &Scope, now: i64) -> Result<Vec<CaseDraft>> {
         may_read_drafts(scope)?;
-        self.case_draft_rows(scope, "").await
+        let clearance = self.clearance(&scope.user_id).await?;
+        self.audit_read(scope, "list", "case_draft", None, None, "learning", now)
+            .await?;
+        sqlx::query(&format!(
+            "SELECT {} FROM case_drafts c JOIN dossiers d ON d.id = c.dossier_id \
+             WHERE c.org_id = $1 AND (c.status = 'published' OR d.confidentiality <= $2) \
+             ORDER BY c.created_at, c.id",
+            qualified()
+        ))
+        .bind(&scope.org_id)
+        .bind(clearance)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(case_draft)
+        .collect()
     }
 
     /// The organisation's published practice cases, for every member.
     pub async fn published_cases(&self, scope: &Scope) -> Result<Vec<CaseDraft>> {
-        self.case_draft_rows(scope, " AND status = 'published'")
-            .await
-    }
-
-    async fn case_draft_rows(&self, scope: &Scope, filter: &str) -> Result<Vec<CaseDraft>> {
         sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM case_drafts WHERE org_id = $1{filter} ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM case_drafts WHERE org_id = $1 AND status = 'published' \
+             ORDER BY created_at, id"
         ))
         .bind(&scope.org_id)
         .fetch_all(&self.pool)
@@ -134,19 +156,38 @@ impl Store {
         .collect()
     }
 
-    /// One draft, for a trainer or coordinator of its organisation (coordinators read
-    /// what they drafted; only trainers edit and publish).
-    pub async fn case_draft(&self, scope: &Scope, id: &str) -> Result<CaseDraft> {
+    /// One draft, for a trainer or coordinator of its organisation (only trainers edit
+    /// and publish); unpublished, only up to the reader's clearance. Anything else is
+    /// `NotFound`. Audited.
+    pub async fn case_draft(&self, scope: &Scope, id: &str, now: i64) -> Result<CaseDraft> {
         may_read_drafts(scope)?;
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM case_drafts WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {}, d.confidentiality FROM case_drafts c JOIN dossiers d ON d.id = c.dossier_id \
+             WHERE c.id = $1",
+            qualified()
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let draft = case_draft(&row)?;
-        if draft.org_id != scope.org_id {
+        let confidentiality: i64 = row.try_get("confidentiality")?;
+        if draft.org_id != scope.org_id
+            || (draft.status != "published"
+                && confidentiality > self.clearance(&scope.user_id).await?)
+        {
             return Err(StoreError::NotFound);
         }
+        self.audit_read(
+            scope,
+            "read",
+            "case_draft",
+            Some(id),
+            Some(&draft.dossier_id),
+            "learning",
+            now,
+        )
+        .await?;
         Ok(draft)
     }
 
@@ -162,7 +203,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         scope.require(Permission::ManageLearning)?;
-        let draft = self.case_draft(scope, id).await?;
+        let draft = self.case_draft(scope, id, now).await?;
         if title.trim().is_empty() || scenario.trim().is_empty() {
             return Err(StoreError::Conflict("text"));
         }

@@ -2104,7 +2104,7 @@ async fn case_drafts_story(store: &Store) {
     let [coord, analyst, trainer, other_coord, other_trainer] =
         <[Scope; 5]>::try_from(scopes).unwrap();
     let dossier = store
-        .create_dossier(&coord, "Dossier P", 1, &[], NOW)
+        .create_dossier(&coord, "Dossier P", 4, &[], NOW)
         .await
         .unwrap();
     store
@@ -2142,22 +2142,39 @@ async fn case_drafts_story(store: &Store) {
     assert!(store.published_cases(&analyst).await.unwrap().is_empty());
 
     // The trainer of the organisation reviews it; anyone else sees nothing.
-    let listed = store.case_drafts(&trainer).await.unwrap();
+    let listed = store.case_drafts(&trainer, NOW).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].indicators, indicators);
     assert_eq!(listed[0].status, "draft");
-    assert!(store.case_drafts(&other_trainer).await.unwrap().is_empty());
-    assert!(store.case_drafts(&other_coord).await.unwrap().is_empty());
+    assert!(store
+        .case_drafts(&other_trainer, NOW)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .case_drafts(&other_coord, NOW)
+        .await
+        .unwrap()
+        .is_empty());
     // The coordinator reads what was drafted, but only a trainer edits and publishes.
-    assert_eq!(store.case_draft(&coord, &id).await.unwrap().id, id);
-    assert_eq!(store.case_drafts(&coord).await.unwrap().len(), 1);
+    assert_eq!(store.case_draft(&coord, &id, NOW).await.unwrap().id, id);
+    assert_eq!(store.case_drafts(&coord, NOW).await.unwrap().len(), 1);
+    // Unpublished, a draft is read only up to the reader's clearance: its text comes
+    // from a level-4 dossier.
+    store.set_clearance(&trainer.user_id, 3).await.unwrap();
+    assert!(store.case_drafts(&trainer, NOW).await.unwrap().is_empty());
     assert!(matches!(
-        store.case_draft(&analyst, &id).await,
+        store.case_draft(&trainer, &id, NOW).await,
+        Err(StoreError::NotFound)
+    ));
+    store.set_clearance(&trainer.user_id, 5).await.unwrap();
+    assert!(matches!(
+        store.case_draft(&analyst, &id, NOW).await,
         Err(StoreError::NotFound)
     ));
     for scope in [&other_trainer, &other_coord] {
         assert!(matches!(
-            store.case_draft(scope, &id).await,
+            store.case_draft(scope, &id, NOW).await,
             Err(StoreError::NotFound)
         ));
     }

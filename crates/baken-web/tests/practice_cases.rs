@@ -110,7 +110,7 @@ async fn practice_case_story(app: &TestApp) {
     assert!(body.contains("Alleen van een gesloten dossier"), "{body}");
     assert!(app
         .store
-        .case_drafts(&coord_scope)
+        .case_drafts(&coord_scope, common::T0)
         .await
         .unwrap()
         .is_empty());
@@ -149,7 +149,11 @@ async fn practice_case_story(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 404);
-    let stored = app.store.case_draft(&coord_scope, &draft_id).await.unwrap();
+    let stored = app
+        .store
+        .case_draft(&coord_scope, &draft_id, common::T0)
+        .await
+        .unwrap();
     assert_eq!(stored.context, "registration_desk");
     let mut ticked = stored.indicators.clone();
     ticked.sort();

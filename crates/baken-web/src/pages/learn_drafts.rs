@@ -294,7 +294,7 @@ fn status_label(auth: &Auth, status: &str) -> String {
 pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Response> {
     let rows = state
         .store
-        .case_drafts(&auth.scope)
+        .case_drafts(&auth.scope, state.now())
         .await?
         .into_iter()
         .map(|d| DraftRow {
@@ -394,7 +394,10 @@ pub async fn show(
     auth: Auth,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let d = state.store.case_draft(&auth.scope, &id).await?;
+    let d = state
+        .store
+        .case_draft(&auth.scope, &id, state.now())
+        .await?;
     let p = draft_page(&state, &auth, &d, d.title.clone(), d.scenario.clone(), None);
     Ok(page(StatusCode::OK, &p))
 }
@@ -450,7 +453,10 @@ async fn review(
     if !auth.can(baken_domain::Permission::ManageLearning) {
         return Err(AppError::NotFound);
     }
-    let d = state.store.case_draft(&auth.scope, &id).await?;
+    let d = state
+        .store
+        .case_draft(&auth.scope, &id, state.now())
+        .await?;
     let (title, scenario, error) = typed(&fields);
     if let Some(key) = error {
         let p = draft_page(&state, &auth, &d, title, scenario, Some(key));
