@@ -490,8 +490,9 @@ impl Store {
     /// Administrators only; a user of another organisation is `NotFound`. Refused with
     /// `Conflict`: no role at all (`"roles"`), an administrator taking the administrator
     /// role from themselves (`"own_admin"`, so an organisation cannot lock itself out by
-    /// accident), a clearance outside 1–8 or above the administrator's own
-    /// (`"clearance"`: nobody grants more than they hold). All or nothing; audited with
+    /// accident), a changed clearance outside 1–8 or above the administrator's own
+    /// (`"clearance"`: nobody grants more than they hold), a changed clearance of a user
+    /// who also works for another organisation (`"clearance_elsewhere"`). All or nothing; audited with
     /// the roles and level granted.
     pub async fn set_user_access(
         &self,
@@ -508,8 +509,22 @@ impl Store {
         if user_id == scope.user_id && !roles.contains(&Role::Administrator) {
             return Err(StoreError::Conflict("own_admin"));
         }
-        if !(1..=8).contains(&clearance) || clearance > self.clearance(&scope.user_id).await? {
-            return Err(StoreError::Conflict("clearance"));
+        // Keeping the current level is always allowed (an administrator may change the
+        // roles of someone cleared above themselves); a change must stay within 1–8 and
+        // the administrator's own, and clearance is one per user, so it is not changed
+        // from one organisation for a user who also works for another.
+        if clearance != self.clearance(user_id).await? {
+            if !(1..=8).contains(&clearance) || clearance > self.clearance(&scope.user_id).await? {
+                return Err(StoreError::Conflict("clearance"));
+            }
+            if self
+                .memberships(user_id)
+                .await?
+                .iter()
+                .any(|m| m.org_id != scope.org_id)
+            {
+                return Err(StoreError::Conflict("clearance_elsewhere"));
+            }
         }
         let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         names.sort_unstable();

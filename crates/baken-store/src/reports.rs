@@ -212,13 +212,17 @@ fn report_rank(created_on: &str) -> i64 {
     )
 }
 
-/// Narrowing of the inbox's reports that the database can do (the reading needs the
-/// decrypted content, so the caller filters on level).
+/// Which page of the inbox's reports, narrowed as far as the database can (the reading
+/// needs the decrypted content, so the caller narrows by level).
 #[derive(Debug, Clone, Default)]
 pub struct ReportInboxFilter<'a> {
     pub status: &'a str,
     /// A user id, `none` for unassigned, or `None` for anyone.
     pub assignee: Option<&'a str>,
+    /// Start after this item (the first page for `None`).
+    pub after: Option<&'a crate::InboxCursor>,
+    /// Rows wanted.
+    pub limit: usize,
 }
 
 /// Proof that the holder typed the right receipt: only the store makes one.
@@ -744,17 +748,18 @@ impl Store {
         Ok(out)
     }
 
-    /// One page of the organisation's reports in inbox order after `after`, at most
-    /// `limit`, narrowed by status and assignee. Audited as one list read.
-    pub async fn inbox_reports(
+    /// One page of the organisation's reports in inbox order after `filter.after`: up to
+    /// `filter.limit` of those `keep` turns into a row (the caller's narrowing that needs
+    /// the decrypted content, e.g. the reading's level), fetched batch after batch from
+    /// the index until the page is full or nothing is left. Audited as one list read.
+    pub async fn inbox_reports<T>(
         &self,
         scope: &Scope,
         keys: &ReportKeys,
         filter: &ReportInboxFilter<'_>,
-        after: Option<&crate::InboxCursor>,
-        limit: usize,
+        mut keep: impl FnMut(ReportRecord) -> Option<T>,
         now: i64,
-    ) -> Result<Vec<ReportRecord>> {
+    ) -> Result<Vec<T>> {
         scope.require(Permission::ReadCases)?;
         self.audit_read(scope, "list", "report", None, None, "triage", now)
             .await?;
@@ -763,24 +768,44 @@ impl Store {
             Some("none") => "AND assignee_id IS NULL",
             Some(_) => "AND assignee_id = $5",
         };
+        // A narrowing caller may need more than a page to fill one: larger batches.
+        let batch = filter.limit.clamp(1, 1000);
         let sql = format!(
-            "SELECT id FROM reports WHERE org_id = $1 AND wrapped_key IS NOT NULL \
+            "SELECT id, triage_rank FROM reports WHERE org_id = $1 AND wrapped_key IS NOT NULL \
              AND ($2 = '' OR status = $2) AND (triage_rank, id) > ($3, $4) {assignee_clause} \
-             ORDER BY triage_rank, id LIMIT {}",
-            limit.min(1000)
+             ORDER BY triage_rank, id LIMIT {batch}"
         );
         // The first page starts before every rank (ranks are never negative).
-        let (rank, id) = after.map_or((-1, String::new()), |c| (c.rank, c.id.clone()));
-        let mut q = sqlx::query(&sql)
-            .bind(&scope.org_id)
-            .bind(filter.status)
-            .bind(rank)
-            .bind(id);
-        if let Some(a) = filter.assignee.filter(|a| !a.is_empty() && *a != "none") {
-            q = q.bind(a.to_string());
+        let (mut rank, mut id) = filter
+            .after
+            .map_or((-1, String::new()), |c| (c.rank, c.id.clone()));
+        let mut out = Vec::new();
+        loop {
+            let mut q = sqlx::query(&sql)
+                .bind(&scope.org_id)
+                .bind(filter.status)
+                .bind(rank)
+                .bind(id.clone());
+            if let Some(a) = filter.assignee.filter(|a| !a.is_empty() && *a != "none") {
+                q = q.bind(a.to_string());
+            }
+            let rows = q.fetch_all(&self.pool).await?;
+            let Some(last) = rows.last() else { break };
+            (rank, id) = (last.try_get("triage_rank")?, last.try_get("id")?);
+            let exhausted = rows.len() < batch;
+            for report in self.open_reports(keys, &rows).await? {
+                if let Some(row) = keep(report) {
+                    out.push(row);
+                    if out.len() == filter.limit {
+                        return Ok(out);
+                    }
+                }
+            }
+            if exhausted {
+                break;
+            }
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        self.open_reports(keys, &rows).await
+        Ok(out)
     }
 
     /// Give reports stored before the inbox order existed their place in it.

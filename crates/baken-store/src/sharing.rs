@@ -88,15 +88,18 @@ impl Store {
         {
             return Err(StoreError::NotFound);
         }
+        // One transaction: a failure never leaves the organisation without its region.
+        let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM region_members WHERE org_id = $1")
             .bind(org_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         sqlx::query("INSERT INTO region_members (org_id, centre_id) VALUES ($1, $2)")
             .bind(org_id)
             .bind(centre_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -2342,7 +2342,8 @@ async fn inbox_paging_story(store: &Store) {
     assert_eq!(first.len() + second.len(), 5, "i = 0, 5, 10, 15, 20");
     assert!(second.iter().all(|s| s.urgency == "high"));
 
-    // Reports: their own order (newest day first), paged the same way.
+    // Reports: their own order (newest day first), paged the same way, narrowed by what
+    // the caller keeps, with one audit record per page however many batches it takes.
     let keys = baken_store::ReportKeys::ephemeral();
     for day in ["2026-09-20", "2026-09-22", "2026-09-21"] {
         store
@@ -2350,9 +2351,13 @@ async fn inbox_paging_story(store: &Store) {
             .await
             .unwrap();
     }
-    let filter = baken_store::ReportInboxFilter::default();
+    let page = |after, limit| baken_store::ReportInboxFilter {
+        after,
+        limit,
+        ..Default::default()
+    };
     let reports = store
-        .inbox_reports(&coord, &keys, &filter, None, 2, NOW)
+        .inbox_reports(&coord, &keys, &page(None, 2), Some, NOW)
         .await
         .unwrap();
     let days: Vec<&str> = reports.iter().map(|r| r.created_on.as_str()).collect();
@@ -2362,16 +2367,37 @@ async fn inbox_paging_story(store: &Store) {
         id: reports[1].id.clone(),
     };
     let rest = store
-        .inbox_reports(&coord, &keys, &filter, Some(&cursor), 2, NOW)
+        .inbox_reports(&coord, &keys, &page(Some(&cursor), 2), Some, NOW)
         .await
         .unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].created_on, "2026-09-20");
     // Reports sort after every signal of a later day in the normal band, by the same rank.
     assert!(rest[0].triage_rank > whole.last().unwrap().triage_rank.unwrap());
+    // Keeping only the oldest day takes several batches of one, and one audit record.
+    let audit_before = store.verify_audit().await.unwrap();
+    let oldest = store
+        .inbox_reports(
+            &coord,
+            &keys,
+            &page(None, 1),
+            |r| (r.created_on == "2026-09-20").then_some(r.id),
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(oldest, [rest[0].id.clone()]);
+    let records = |v| match v {
+        baken_store::VerifyOutcome::Intact { records } => records,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        records(store.verify_audit().await.unwrap()),
+        records(audit_before) + 1
+    );
     assert!(matches!(
         store
-            .inbox_reports(&clerk, &keys, &filter, None, 2, NOW)
+            .inbox_reports(&clerk, &keys, &page(None, 2), Some, NOW)
             .await,
         Err(StoreError::NotFound)
     ));

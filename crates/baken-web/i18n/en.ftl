@@ -89,6 +89,7 @@ users-access-save = Save access
 users-access-no-role = Tick at least one role (under "Roles in this organisation").
 users-access-own-admin = You cannot take the administrator role from yourself: ask another administrator.
 users-access-bad-clearance = Choose a clearance from 1 to 8, no higher than your own.
+users-access-clearance-elsewhere = This user also works for another organisation, so their clearance cannot be changed here. Keep the current level.
 audit-title = Audit trail
 audit-recent = Latest actions in your organisation
 audit-by-user = Actions of one user

@@ -89,6 +89,7 @@ users-access-save = Enregistrer l'accès
 users-access-no-role = Cochez au moins un rôle (sous « Rôles dans cette organisation »).
 users-access-own-admin = Vous ne pouvez pas vous retirer le rôle d'administrateur : demandez à un autre administrateur.
 users-access-bad-clearance = Choisissez un niveau de 1 à 8, pas plus élevé que le vôtre.
+users-access-clearance-elsewhere = Cet utilisateur travaille aussi pour une autre organisation : son habilitation ne peut pas être modifiée ici. Gardez le niveau actuel.
 audit-title = Journal d'audit
 audit-recent = Dernières actions dans votre organisation
 audit-by-user = Actions d'un utilisateur

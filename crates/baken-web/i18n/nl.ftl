@@ -89,6 +89,7 @@ users-access-save = Toegang opslaan
 users-access-no-role = Vink minstens één rol aan (bij "Rollen in deze organisatie").
 users-access-own-admin = U kunt uzelf de rol beheerder niet afnemen: vraag een andere beheerder.
 users-access-bad-clearance = Kies een niveau van 1 tot en met 8, niet hoger dan uw eigen niveau.
+users-access-clearance-elsewhere = Deze gebruiker werkt ook voor een andere organisatie; het niveau kan hier daarom niet worden gewijzigd. Laat het huidige niveau staan.
 audit-title = Logboek
 audit-recent = Laatste handelingen in uw organisatie
 audit-by-user = Handelingen van één gebruiker

@@ -404,65 +404,51 @@ pub async fn inbox_rows(
     let store_filter = baken_store::ReportInboxFilter {
         status: &filter.status,
         assignee: filter.assignee.as_deref(),
+        after,
+        limit,
     };
-    let mut out = Vec::new();
-    let mut cursor = after.cloned();
-    // The level needs the decrypted reading, so a batch may yield fewer rows than asked:
-    // fetch on from where the last batch ended until the page is full or nothing is left.
-    loop {
-        let batch = state
-            .store
-            .inbox_reports(
-                &auth.scope,
-                &state.reports.keys,
-                &store_filter,
-                cursor.as_ref(),
-                limit,
-                state.now(),
-            )
-            .await?;
-        let exhausted = batch.len() < limit;
-        cursor = batch.last().map(|r| baken_store::InboxCursor {
-            rank: r.triage_rank,
+    let row = |r: baken_store::ReportRecord| {
+        let reading = reading_of(state, &content_of(&r), t);
+        let level = reading.as_ref().map(|x| x.highest).unwrap_or("none");
+        if !filter.level.is_empty() && filter.level != level {
+            return None;
+        }
+        let age = days(&r.created_on);
+        Some(crate::pages::dossiers::InboxRow {
             id: r.id.clone(),
-        });
-        for r in &batch {
-            let reading = reading_of(state, &content_of(r), t);
-            let level = reading.as_ref().map(|x| x.highest).unwrap_or("none");
-            if !filter.level.is_empty() && filter.level != level {
-                continue;
-            }
-            let age = days(&r.created_on);
-            out.push(crate::pages::dossiers::InboxRow {
+            date: r.created_on.clone(),
+            age_days: age,
+            overdue: r.status == "received" && r.assignee_id.is_none() && age > overdue_days,
+            context: t.t("report-anonymous"),
+            urgency: t.t("urgency-normal"),
+            acute: false,
+            level: reading.map(|x| x.highest_label).unwrap_or_default(),
+            status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
+            assignee: r
+                .assignee_id
+                .as_deref()
+                .and_then(|a| readers.iter().find(|(id, _)| id == a))
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default(),
+            in_dossier: r.dossier_id.is_some(),
+            href: format!("/reports/{}", r.id),
+            anonymous: true,
+            key: baken_store::InboxCursor {
+                rank: r.triage_rank,
                 id: r.id.clone(),
-                date: r.created_on.clone(),
-                age_days: age,
-                overdue: r.status == "received" && r.assignee_id.is_none() && age > overdue_days,
-                context: t.t("report-anonymous"),
-                urgency: t.t("urgency-normal"),
-                acute: false,
-                level: reading.map(|x| x.highest_label).unwrap_or_default(),
-                status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
-                assignee: r
-                    .assignee_id
-                    .as_deref()
-                    .and_then(|a| readers.iter().find(|(id, _)| id == a))
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
-                in_dossier: r.dossier_id.is_some(),
-                href: format!("/reports/{}", r.id),
-                anonymous: true,
-                key: baken_store::InboxCursor {
-                    rank: r.triage_rank,
-                    id: r.id.clone(),
-                },
-            });
-        }
-        if exhausted || out.len() >= limit || cursor.is_none() {
-            break;
-        }
-    }
-    out.truncate(limit);
+            },
+        })
+    };
+    let out = state
+        .store
+        .inbox_reports(
+            &auth.scope,
+            &state.reports.keys,
+            &store_filter,
+            row,
+            state.now(),
+        )
+        .await?;
     Ok(out)
 }
 

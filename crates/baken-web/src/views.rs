@@ -244,6 +244,8 @@ pub struct AdminUserPage {
     /// Clearance levels the administrator may grant (up to their own).
     pub levels: Vec<crate::pages::signals::Choice>,
     pub error: Option<String>,
+    /// The id of the control the error is about (empty without an error).
+    pub error_field: &'static str,
 }
 
 pub struct RoleChoice {

@@ -1008,6 +1008,12 @@ on_both_backends!(
 /// An administrator changes a colleague's roles and clearance; the new rights take
 /// effect at the colleague's next request. Refused, with the form as submitted: no role,
 /// taking the administrator role from oneself, a clearance above one's own.
+async fn worker_org(app: &TestApp) -> String {
+    app.demo_scope("demo-frontline", Role::Frontline)
+        .await
+        .org_id
+}
+
 async fn administrator_sets_roles_and_clearance(app: &TestApp) {
     let admin = app
         .logged_in("demo-administrator", &app.password("demo-administrator"))
@@ -1081,6 +1087,59 @@ async fn administrator_sets_roles_and_clearance(app: &TestApp) {
         .post_form(&path, &[("role", "no-such-role"), ("clearance", "3")])
         .await;
     assert_eq!(status, 422, "an unknown role is no role");
+
+    // Someone cleared above the administrator: changing roles keeps their level, which
+    // the form offers as it is; lowering it is allowed, raising it back is not.
+    app.store.set_clearance(&worker.id, own + 1).await.unwrap();
+    let (_, page) = admin.get(&format!("/admin/users/{}", worker.id)).await;
+    let above = (own + 1).to_string();
+    assert!(
+        page.contains(&format!("value=\"{above}\" selected")),
+        "the current level is offered: {page}"
+    );
+    let (status, _) = admin
+        .post_form(&path, &[("role", "coordinator"), ("clearance", &above)])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(app.store.clearance(&worker.id).await.unwrap(), own + 1);
+
+    // A user who also works for another organisation: clearance is not changed from here.
+    let other = app
+        .store
+        .create_org(
+            "Gemeente Ander",
+            OrgKind::Municipality,
+            Country::NL,
+            common::T0,
+        )
+        .await
+        .unwrap();
+    let shared = app
+        .store
+        .create_user(
+            &NewUser {
+                username: "gedeeld",
+                display_name: "Gedeeld",
+                password_hash: &hash_password("gedeeld-wachtwoord"),
+                must_change_password: false,
+            },
+            &[
+                (worker_org(app).await, Role::Frontline),
+                (other.id.clone(), Role::Frontline),
+            ],
+            common::T0,
+        )
+        .await
+        .unwrap();
+    let (status, body) = admin
+        .post_form(
+            &format!("/admin/users/{}/access", shared.id),
+            &[("role", "frontline"), ("clearance", "2")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("href=\"#clearance\""), "{body}");
+    assert_eq!(app.store.clearance(&shared.id).await.unwrap(), 5);
 }
 on_both_backends!(
     administrator_sets_roles_and_clearance,

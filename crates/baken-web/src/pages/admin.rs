@@ -142,6 +142,8 @@ async fn user_page(
 /// What an administrator submitted in the access form, shown again with the error.
 struct RejectedAccess<'a> {
     error: &'static str,
+    /// The id of the control the error is about.
+    field: &'static str,
     roles: &'a [Role],
     clearance: i64,
 }
@@ -164,10 +166,12 @@ async fn user_page_with(
         None => (held, state.store.clearance(&user.id).await?),
     };
     let own = state.store.clearance(&auth.user.id).await?;
+    // Up to one's own level, and the user's current level even if it is higher, so that
+    // changing roles never lowers a clearance by accident.
     let levels = baken_domain::dossier::CONFIDENTIALITY
         .iter()
         .enumerate()
-        .take(own.clamp(1, 8) as usize)
+        .filter(|(i, _)| (*i as i64) < own.clamp(1, 8) || *i as i64 + 1 == clearance)
         .map(|(i, code)| crate::pages::signals::Choice {
             value: (i + 1).to_string(),
             label: format!(
@@ -196,6 +200,7 @@ async fn user_page_with(
                 })
                 .collect(),
             levels,
+            error_field: rejected.as_ref().map_or("", |r| r.field),
             error: rejected.map(|r| t.t(r.error)),
             c: Chrome::app(auth, "users-title", "/admin/users"),
         },
@@ -235,13 +240,15 @@ pub async fn set_access(
             Ok(Redirect::to(&format!("/admin/users/{id}")).into_response())
         }
         Err(StoreError::Conflict(what)) => {
-            let error = match what {
-                "roles" => "users-access-no-role",
-                "own_admin" => "users-access-own-admin",
-                _ => "users-access-bad-clearance",
+            let (error, field) = match what {
+                "roles" => ("users-access-no-role", "access-roles"),
+                "own_admin" => ("users-access-own-admin", "access-roles"),
+                "clearance_elsewhere" => ("users-access-clearance-elsewhere", "clearance"),
+                _ => ("users-access-bad-clearance", "clearance"),
             };
             let rejected = RejectedAccess {
                 error,
+                field,
                 roles: &roles,
                 clearance,
             };

@@ -71,22 +71,35 @@ impl<'a> SignalFacts<'a> {
 
 /// Replace `value` in `text` by `with` where it stands as a whole word.
 fn replace_word(text: &str, value: &str, with: &str) -> String {
+    // Case does not matter ("AHMED", "ahmed" and "Ahmed" are one name). Positions found
+    // in the lower-cased text are used in the original, so only when lower-casing keeps
+    // every byte where it was (true for the Latin scripts of NL/BE names); otherwise exact.
+    let (lower, needle) = (text.to_lowercase(), value.to_lowercase());
+    let same_shape = lower.len() == text.len() && needle.len() == value.len();
+    let (hay, needle) = if same_shape {
+        (lower.as_str(), needle.as_str())
+    } else {
+        (text, value)
+    };
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(value) {
-        let end = at + value.len();
-        let before = rest[..at].chars().next_back();
-        let after = rest[end..].chars().next();
+    let mut from = 0;
+    while let Some(found) = hay[from..].find(needle) {
+        let (at, end) = (from + found, from + found + needle.len());
+        if !text.is_char_boundary(at) || !text.is_char_boundary(end) {
+            break;
+        }
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-        out.push_str(&rest[..at]);
+        out.push_str(&text[from..at]);
         if word(before) || word(after) {
-            out.push_str(value);
+            out.push_str(&text[at..end]);
         } else {
             out.push_str(with);
         }
-        rest = &rest[end..];
+        from = end;
     }
-    out.push_str(rest);
+    out.push_str(&text[from..]);
     out
 }
 
@@ -586,6 +599,14 @@ mod tests {
         assert_eq!(
             replace_word("Jan zag Jans broer en Jan.", "Jan", "[name]"),
             "[name] zag Jans broer en [name]."
+        );
+        assert_eq!(
+            replace_word("AHMED en ahmed, niet Ahmeds.", "Ahmed", "[name]"),
+            "[name] en [name], niet Ahmeds."
+        );
+        assert_eq!(
+            replace_word("Ünal zag ÜNAL", "ünal", "[name]"),
+            "[name] zag [name]"
         );
     }
 }
