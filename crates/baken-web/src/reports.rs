@@ -424,12 +424,7 @@ pub async fn inbox_rows(
             acute: false,
             level: reading.map(|x| x.highest_label).unwrap_or_default(),
             status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
-            assignee: r
-                .assignee_id
-                .as_deref()
-                .and_then(|a| readers.iter().find(|(id, _)| id == a))
-                .map(|(_, n)| n.clone())
-                .unwrap_or_default(),
+            assignee: crate::pages::dossiers::reader_name(readers, r.assignee_id.as_deref()),
             in_dossier: r.dossier_id.is_some(),
             href: format!("/reports/{}", r.id),
             anonymous: true,

@@ -50,6 +50,14 @@ fn levels_up_to(t: &Tr, clearance: i64, selected: i64) -> Vec<Choice> {
         .collect()
 }
 
+/// The display name of an assignee among the organisation's case readers, or "".
+pub(crate) fn reader_name(readers: &[(String, String)], assignee: Option<&str>) -> String {
+    assignee
+        .and_then(|a| readers.iter().find(|(id, _)| id == a))
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default()
+}
+
 pub struct InboxRow {
     pub id: String,
     pub date: String,
@@ -179,12 +187,7 @@ async fn inbox_page(
                     .map(|l| t.t(&format!("level-{l}")))
                     .unwrap_or_default(),
                 status: t.t(&format!("status-{}", r.status.replace('_', "-"))),
-                assignee: r
-                    .assignee_id
-                    .as_deref()
-                    .and_then(|a| readers.iter().find(|(id, _)| id == a))
-                    .map(|(_, n)| n.clone())
-                    .unwrap_or_default(),
+                assignee: reader_name(&readers, r.assignee_id.as_deref()),
                 in_dossier: r.dossier_id.is_some(),
                 href: format!("/signals/{}", r.id),
                 anonymous: false,
