@@ -530,8 +530,25 @@ impl Store {
         names.sort_unstable();
         names.dedup();
         let action = format!("set_access:{};clearance={clearance}", names.join(","));
-        self.audit_user(scope, &action, user_id, now).await?;
+        let entry = crate::audit::scoped_entry(
+            scope,
+            &action,
+            "user",
+            Some(user_id),
+            Some(user_id),
+            "user administration",
+        );
+        // The record and the change commit together. Appending first takes the audit
+        // head's lock, which also serialises concurrent changes of access, so the check
+        // that an administrator remains sees the other's committed change.
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
+        crate::audit::append_in(&mut tx, &entry, now)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "audit append failed");
+                StoreError::AuditUnavailable
+            })?;
         sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
             .bind(user_id)
             .bind(&scope.org_id)
@@ -550,6 +567,18 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        let admins: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = $1 AND m.role = 'administrator' AND u.disabled = 0",
+        )
+        .bind(&scope.org_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if admins == 0 {
+            // Dropping the transaction rolls back the change and its record.
+            return Err(StoreError::Conflict("own_admin"));
+        }
         tx.commit().await?;
         Ok(())
     }
