@@ -404,7 +404,7 @@ pub fn expected_f1_threshold(scored: &[Scored]) -> f64 {
 }
 
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
@@ -421,7 +421,6 @@ pub fn explain_pair(ds: &Dataset, model: &Model, a: u32, b: u32) -> Explanation 
 /// compact form of [`Model::write_compact`] (levels and weights; the values are in
 /// the input).
 pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io::Result<()> {
-    use std::fmt::Write as _;
     writeln!(w, "left_id,right_id,probability,weight_bits,explanation")?;
     let links: Vec<&Scored> = result.links().collect();
     let active = result.model.params.active;
@@ -433,14 +432,13 @@ pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io
                 for s in part {
                     let (g, swapped) = compare_full(&ds.side(s.a), &ds.side(s.b), &active);
                     let rb = &ds.recs[s.b as usize];
-                    let bits = result.model.score_gamma(&ds.dicts, &g, swapped, rb);
                     out.push_str(&csv_field(&ds.ids[s.a as usize]));
                     out.push(',');
                     out.push_str(&csv_field(&ds.ids[s.b as usize]));
-                    let _ = write!(out, ",{:.6},{:.2},", probability(bits), bits);
+                    out.push(',');
                     result
                         .model
-                        .write_compact(&ds.dicts, &g, swapped, rb, &mut out);
+                        .write_scored_compact(&ds.dicts, &g, swapped, rb, &mut out);
                     out.push('\n');
                 }
                 out
@@ -457,14 +455,37 @@ pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io
 /// of the cluster's first record.
 pub fn write_clusters<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io::Result<()> {
     writeln!(w, "record_id,cluster_id,source")?;
-    for (i, &c) in result.clusters.iter().enumerate() {
-        writeln!(
-            w,
-            "{},{},{}",
-            csv_field(&ds.ids[i]),
-            csv_field(&ds.ids[c as usize]),
-            ds.recs[i].source
-        )?;
+    // Formatted in parallel, in order.
+    for chunk in result.clusters.chunks(65_536 * 4).enumerate() {
+        let (k, cs) = chunk;
+        let base = k * 65_536 * 4;
+        let text: Vec<String> = cs
+            .par_chunks(4_096)
+            .enumerate()
+            .map(|(j, part)| {
+                let mut out = String::with_capacity(part.len() * 32);
+                for (o, &c) in part.iter().enumerate() {
+                    let i = base + j * 4_096 + o;
+                    out.push_str(&csv_field(&ds.ids[i]));
+                    out.push(',');
+                    out.push_str(&csv_field(&ds.ids[c as usize]));
+                    out.push(',');
+                    let src = ds.recs[i].source;
+                    if src >= 100 {
+                        out.push(char::from(b'0' + src / 100));
+                    }
+                    if src >= 10 {
+                        out.push(char::from(b'0' + src / 10 % 10));
+                    }
+                    out.push(char::from(b'0' + src % 10));
+                    out.push('\n');
+                }
+                out
+            })
+            .collect();
+        for t in text {
+            w.write_all(t.as_bytes())?;
+        }
     }
     Ok(())
 }
