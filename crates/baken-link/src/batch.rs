@@ -38,7 +38,15 @@ pub struct Dataset {
     pub dicts: Dicts,
     pub fields: FieldSet,
     pub country: Country,
+    /// Per field (non-identifier fields only), the interned piece of every distinct
+    /// raw value seen in earlier batches: a value seen before is neither normalised
+    /// nor interned again (interning it again would change nothing). Bounded by
+    /// [`PIECE_CACHE_MAX`] values per field; emptied by [`Dataset::finish_loading`].
+    piece_cache: Vec<(Field, FxHashMap<Box<str>, Piece>)>,
 }
+
+/// Most raw values remembered per field by the piece cache.
+const PIECE_CACHE_MAX: usize = 1 << 21;
 
 impl Dataset {
     pub fn new(fields: FieldSet, country: Country) -> Self {
@@ -49,7 +57,13 @@ impl Dataset {
             dicts: Dicts::default(),
             fields,
             country,
+            piece_cache: Vec::new(),
         }
+    }
+
+    /// Frees the memory only needed while batches are being added.
+    pub fn finish_loading(&mut self) {
+        self.piece_cache = Vec::new();
     }
 
     /// Adds rows: every distinct value of a field is normalised (in parallel) and
@@ -104,10 +118,22 @@ impl Dataset {
         let slot: Vec<Vec<u32>> = b.fields.iter().map(|(_, c)| c.slots.clone()).collect();
         let sources = vec![b.source; b.rows];
         self.push_unique(&fields, &uniq, &slot, &sources);
-        for r in 0..b.rows {
-            self.ids.push(b.ids.get(r).unwrap_or_default().into());
-            self.truth
-                .push(b.truth.as_ref().and_then(|t| t.get(r)).map(Into::into));
+        // Ids are usually all distinct (then the column's values are the ids in row
+        // order, and are moved rather than copied).
+        let ids = b.ids;
+        if ids.values.len() == b.rows && ids.slots.iter().enumerate().all(|(i, &s)| s as usize == i)
+        {
+            self.ids
+                .extend(ids.values.into_iter().map(String::into_boxed_str));
+        } else {
+            self.ids
+                .extend((0..b.rows).map(|r| Box::from(ids.get(r).unwrap_or_default())));
+        }
+        match &b.truth {
+            Some(t) => self
+                .truth
+                .extend((0..b.rows).map(|r| t.get(r).map(Box::from))),
+            None => self.truth.extend((0..b.rows).map(|_| None)),
         }
     }
 
@@ -122,18 +148,9 @@ impl Dataset {
         sources: &[u8],
     ) {
         let country = self.country;
-        let norms: Vec<Vec<NormRecord>> = fields
-            .iter()
-            .zip(uniq)
-            .map(|(f, vals)| {
-                vals.par_iter()
-                    .map(|v| normalise_field(*f, v, country))
-                    .collect()
-            })
-            .collect();
-        // Intern each distinct value once (in order: ids are deterministic) …
         // Identifier fields (phone, e-mail, ids, company) touch only their own
-        // dictionaries: intern them on a second thread, in the same order as always.
+        // dictionaries: they are interned on a second thread, in the same order as
+        // always. Their values are mostly distinct, so they are not cached.
         let is_id = |f: &Field| {
             matches!(
                 f,
@@ -148,6 +165,50 @@ impl Dataset {
                     | Field::Company
             )
         };
+        for f in fields {
+            if !is_id(f) && !self.piece_cache.iter().any(|(g, _)| g == f) {
+                self.piece_cache.push((*f, FxHashMap::default()));
+            }
+        }
+        let cache_of = |f: &Field| {
+            self.piece_cache
+                .iter()
+                .find(|(g, _)| g == f)
+                .map(|(_, c)| c)
+        };
+        // Values seen in earlier batches take their piece from the cache; the others
+        // are normalised (in parallel).
+        let cached: Vec<Vec<Option<Piece>>> = fields
+            .iter()
+            .zip(uniq)
+            .map(|(f, vals)| match cache_of(f) {
+                Some(c) if !c.is_empty() => vals.par_iter().map(|v| c.get(*v).copied()).collect(),
+                _ => vec![None; vals.len()],
+            })
+            .collect();
+        let norms: Vec<Vec<Option<NormRecord>>> = fields
+            .iter()
+            .zip(uniq)
+            .zip(&cached)
+            .map(|((f, vals), hit)| {
+                vals.par_iter()
+                    .zip(hit)
+                    .map(|(v, h)| h.is_none().then(|| normalise_field(*f, v, country)))
+                    .collect()
+            })
+            .collect();
+        // Intern each new distinct value once (in order: ids are deterministic; a
+        // cached value was interned when first seen) …
+        let intern = |d: &mut Dicts, ns: &[Option<NormRecord>], hit: &[Option<Piece>]| {
+            ns.iter()
+                .zip(hit)
+                .map(|(n, h)| match (h, n) {
+                    (Some(p), _) => *p,
+                    (None, Some(n)) => d.intern_piece(n),
+                    (None, None) => unreachable!("a value is either cached or normalised"),
+                })
+                .collect::<Vec<Piece>>()
+        };
         let mut side = self.dicts.take_identifiers();
         let main = &mut self.dicts;
         type Part = Vec<Option<Vec<Piece>>>;
@@ -156,18 +217,16 @@ impl Dataset {
                 fields
                     .iter()
                     .zip(&norms)
-                    .map(|(f, ns)| {
-                        (!is_id(f)).then(|| ns.iter().map(|n| main.intern_piece(n)).collect())
-                    })
+                    .zip(&cached)
+                    .map(|((f, ns), hit)| (!is_id(f)).then(|| intern(main, ns, hit)))
                     .collect()
             },
             || {
                 fields
                     .iter()
                     .zip(&norms)
-                    .map(|(f, ns)| {
-                        is_id(f).then(|| ns.iter().map(|n| side.intern_piece(n)).collect())
-                    })
+                    .zip(&cached)
+                    .map(|((f, ns), hit)| is_id(f).then(|| intern(&mut side, ns, hit)))
                     .collect()
             },
         );
@@ -178,6 +237,19 @@ impl Dataset {
             .map(|(m, s)| m.or(s).unwrap_or_default())
             .collect();
         drop(norms);
+        // Remember the new values' pieces.
+        for ((f, vals), (hit, ps)) in fields.iter().zip(uniq).zip(cached.iter().zip(&pieces)) {
+            if let Some((_, c)) = self.piece_cache.iter_mut().find(|(g, _)| g == f) {
+                for ((v, h), p) in vals.iter().zip(hit).zip(ps) {
+                    if c.len() >= PIECE_CACHE_MAX {
+                        break;
+                    }
+                    if h.is_none() {
+                        c.insert(Box::from(*v), *p);
+                    }
+                }
+            }
+        }
         // … assemble records from the pieces by field precedence …
         let recs: Vec<Rec> = sources
             .par_iter()
@@ -404,7 +476,7 @@ pub fn expected_f1_threshold(scored: &[Scored]) -> f64 {
 }
 
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
@@ -421,7 +493,6 @@ pub fn explain_pair(ds: &Dataset, model: &Model, a: u32, b: u32) -> Explanation 
 /// compact form of [`Model::write_compact`] (levels and weights; the values are in
 /// the input).
 pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io::Result<()> {
-    use std::fmt::Write as _;
     writeln!(w, "left_id,right_id,probability,weight_bits,explanation")?;
     let links: Vec<&Scored> = result.links().collect();
     let active = result.model.params.active;
@@ -433,14 +504,13 @@ pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io
                 for s in part {
                     let (g, swapped) = compare_full(&ds.side(s.a), &ds.side(s.b), &active);
                     let rb = &ds.recs[s.b as usize];
-                    let bits = result.model.score_gamma(&ds.dicts, &g, swapped, rb);
                     out.push_str(&csv_field(&ds.ids[s.a as usize]));
                     out.push(',');
                     out.push_str(&csv_field(&ds.ids[s.b as usize]));
-                    let _ = write!(out, ",{:.6},{:.2},", probability(bits), bits);
+                    out.push(',');
                     result
                         .model
-                        .write_compact(&ds.dicts, &g, swapped, rb, &mut out);
+                        .write_scored_compact(&ds.dicts, &g, swapped, rb, &mut out);
                     out.push('\n');
                 }
                 out
@@ -457,14 +527,37 @@ pub fn write_links<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io
 /// of the cluster's first record.
 pub fn write_clusters<W: Write>(ds: &Dataset, result: &LinkResult, w: &mut W) -> io::Result<()> {
     writeln!(w, "record_id,cluster_id,source")?;
-    for (i, &c) in result.clusters.iter().enumerate() {
-        writeln!(
-            w,
-            "{},{},{}",
-            csv_field(&ds.ids[i]),
-            csv_field(&ds.ids[c as usize]),
-            ds.recs[i].source
-        )?;
+    // Formatted in parallel, in order.
+    for chunk in result.clusters.chunks(65_536 * 4).enumerate() {
+        let (k, cs) = chunk;
+        let base = k * 65_536 * 4;
+        let text: Vec<String> = cs
+            .par_chunks(4_096)
+            .enumerate()
+            .map(|(j, part)| {
+                let mut out = String::with_capacity(part.len() * 32);
+                for (o, &c) in part.iter().enumerate() {
+                    let i = base + j * 4_096 + o;
+                    out.push_str(&csv_field(&ds.ids[i]));
+                    out.push(',');
+                    out.push_str(&csv_field(&ds.ids[c as usize]));
+                    out.push(',');
+                    let src = ds.recs[i].source;
+                    if src >= 100 {
+                        out.push(char::from(b'0' + src / 100));
+                    }
+                    if src >= 10 {
+                        out.push(char::from(b'0' + src / 10 % 10));
+                    }
+                    out.push(char::from(b'0' + src % 10));
+                    out.push('\n');
+                }
+                out
+            })
+            .collect();
+        for t in text {
+            w.write_all(t.as_bytes())?;
+        }
     }
     Ok(())
 }

@@ -76,6 +76,13 @@ impl Hasher for FxHasher {
 /// `HashMap` with [`FxHasher`].
 pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+fn hash_str(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
+}
+
 /// Id of a missing value.
 pub const NONE: u32 = u32::MAX;
 /// Id of a value a probe has that the index has never seen.
@@ -84,7 +91,8 @@ pub const UNSEEN: u32 = u32::MAX - 1;
 /// Distinct values of one field with how often each occurs.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, u32>,
+    /// Ids, hashed by their string (each string is stored once, in `strings`).
+    map: hashbrown::HashTable<u32>,
     strings: Vec<Box<str>>,
     counts: Vec<u32>,
     total: u64,
@@ -100,16 +108,18 @@ impl Interner {
     }
     /// The id of `s`, adding the value if new, without counting an occurrence.
     pub fn intern(&mut self, s: &str) -> u32 {
-        match self.map.get(s) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.strings.len()).unwrap_or(UNSEEN - 1);
-                self.map.insert(s.into(), id);
-                self.strings.push(s.into());
-                self.counts.push(0);
-                id
-            }
+        let h = hash_str(s);
+        let strings = &self.strings;
+        if let Some(&id) = self.map.find(h, |&id| &*strings[id as usize] == s) {
+            return id;
         }
+        let id = u32::try_from(self.strings.len()).unwrap_or(UNSEEN - 1);
+        let strings = &self.strings;
+        self.map
+            .insert_unique(h, id, |&i| hash_str(&strings[i as usize]));
+        self.strings.push(s.into());
+        self.counts.push(0);
+        id
     }
     /// Counts one occurrence of an interned value.
     pub fn count(&mut self, id: u32) {
@@ -121,7 +131,11 @@ impl Interner {
     }
     /// The id of `s` without adding it ([`UNSEEN`] when new).
     pub fn lookup(&self, s: &str) -> u32 {
-        self.map.get(s).copied().unwrap_or(UNSEEN)
+        let strings = &self.strings;
+        self.map
+            .find(hash_str(s), |&id| &*strings[id as usize] == s)
+            .copied()
+            .unwrap_or(UNSEEN)
     }
     pub fn get(&self, id: u32) -> Option<&str> {
         self.strings.get(id as usize).map(|s| &**s)

@@ -196,36 +196,75 @@ impl Model {
         if self.hard_link(g) {
             return HARD_LINK_BITS;
         }
-        self.prior
-            + self
-                .terms(d, g, swapped, b)
-                .iter()
-                .map(|(x, tf, _)| x + tf)
-                .sum::<f64>()
+        self.total(g, &self.terms(d, g, swapped, b))
+    }
+
+    /// The weight from the terms (the same arithmetic as [`Model::score_gamma`]).
+    fn total(&self, g: &Gamma, terms: &[Term; N_CMP]) -> f64 {
+        if self.hard_link(g) {
+            return HARD_LINK_BITS;
+        }
+        self.prior + terms.iter().map(|(x, tf, _)| x + tf).sum::<f64>()
     }
 
     /// A compact one-line explanation without the values (for large output files):
     /// `p=0.9990 bits=10.0 | prior -16.6 | surname exact +8.1 tf -1.0 | …`.
     pub fn write_compact(&self, d: &Dicts, g: &Gamma, swapped: bool, b: &Rec, out: &mut String) {
-        use std::fmt::Write as _;
-        let total = self.score_gamma(d, g, swapped, b);
-        let _ = write!(out, "p={:.4} bits={:.1}", probability(total), total);
+        let terms = self.terms(d, g, swapped, b);
+        let total = self.total(g, &terms);
+        self.write_compact_terms(g, &terms, total, out);
+    }
+
+    /// `probability,weight_bits,` (6 and 2 decimals) followed by the compact
+    /// explanation: one line of `baken link`'s output after the ids, computing the
+    /// terms once.
+    pub fn write_scored_compact(
+        &self,
+        d: &Dicts,
+        g: &Gamma,
+        swapped: bool,
+        b: &Rec,
+        out: &mut String,
+    ) {
+        let terms = self.terms(d, g, swapped, b);
+        let total = self.total(g, &terms);
+        push_fixed(out, probability(total), 6, false);
+        out.push(',');
+        push_fixed(out, total, 2, false);
+        out.push(',');
+        self.write_compact_terms(g, &terms, total, out);
+    }
+
+    fn write_compact_terms(&self, g: &Gamma, terms: &[Term; N_CMP], total: f64, out: &mut String) {
+        out.push_str("p=");
+        push_fixed(out, probability(total), 4, false);
+        out.push_str(" bits=");
+        push_fixed(out, total, 1, false);
         if self.hard_link(g) {
             out.push_str(" | rule same_valid_registered_identifier");
         }
-        let _ = write!(out, " | prior {:+.1}", self.prior);
-        for (c, (bits, tf, note)) in Cmp::ALL.iter().zip(self.terms(d, g, swapped, b)) {
+        out.push_str(" | prior ");
+        push_fixed(out, self.prior, 1, true);
+        for (c, &(bits, tf, note)) in Cmp::ALL.iter().zip(terms) {
             let level = g[*c as usize];
             if level == 0 || !self.params.active[*c as usize] {
                 continue;
             }
             let code = c.levels().get(level as usize).copied().unwrap_or("?");
-            let _ = write!(out, " | {} {} {:+.1}", c.code(), code, bits);
+            out.push_str(" | ");
+            out.push_str(c.code());
+            out.push(' ');
+            out.push_str(code);
+            out.push(' ');
+            push_fixed(out, bits, 1, true);
             if tf != 0.0 {
-                let _ = write!(out, " tf {tf:+.1}");
+                out.push_str(" tf ");
+                push_fixed(out, tf, 1, true);
             }
             if let Some(n) = note {
-                let _ = write!(out, " [{n}]");
+                out.push_str(" [");
+                out.push_str(n);
+                out.push(']');
             }
         }
     }
@@ -385,5 +424,121 @@ impl fmt::Display for Explanation {
             write!(f, " | identifier_failed_checksum_ignored")?;
         }
         Ok(())
+    }
+}
+
+/// Appends `x` with `prec` decimals, exactly as `format!("{x:.prec$}")` (with `plus`:
+/// `format!("{x:+.prec$}")`) would, without the general float formatter in the common
+/// case: the scaled value is rounded in floating point when it is clearly away from a
+/// rounding tie (the product is within half an ulp of the exact one), otherwise the
+/// standard formatter decides.
+pub fn push_fixed(out: &mut String, x: f64, prec: usize, plus: bool) {
+    const SCALE: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    const ISCALE: [u64; 7] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
+    if prec < SCALE.len() && x.is_finite() {
+        let y = x.abs() * SCALE[prec];
+        if y < 1e12 {
+            let floor = y.floor();
+            let frac = y - floor;
+            if (frac - 0.5).abs() > y * 1e-15 {
+                let r = if frac > 0.5 { floor + 1.0 } else { floor } as u64;
+                let mut buf = [0u8; 32];
+                let mut i = buf.len();
+                let mut f = r % ISCALE[prec];
+                for _ in 0..prec {
+                    i -= 1;
+                    buf[i] = b'0' + (f % 10) as u8;
+                    f /= 10;
+                }
+                if prec > 0 {
+                    i -= 1;
+                    buf[i] = b'.';
+                }
+                let mut n = r / ISCALE[prec];
+                loop {
+                    i -= 1;
+                    buf[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                if x.is_sign_negative() {
+                    out.push('-');
+                } else if plus {
+                    out.push('+');
+                }
+                out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+                return;
+            }
+        }
+    }
+    use std::fmt::Write as _;
+    let _ = if plus {
+        write!(out, "{x:+.prec$}")
+    } else {
+        write!(out, "{x:.prec$}")
+    };
+}
+
+#[cfg(test)]
+mod push_fixed_tests {
+    use super::push_fixed;
+    use rand::{Rng, SeedableRng};
+
+    fn check(x: f64) {
+        for prec in 0..8 {
+            for plus in [false, true] {
+                let mut got = String::new();
+                push_fixed(&mut got, x, prec, plus);
+                let want = if plus {
+                    format!("{x:+.prec$}")
+                } else {
+                    format!("{x:.prec$}")
+                };
+                assert_eq!(got, want, "x = {x:e}, prec {prec}, plus {plus}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_as_the_standard_formatter() {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            0.25,
+            0.35,
+            0.05,
+            -0.04,
+            0.125,
+            1e-300,
+            64.0,
+            0.999_999_5,
+            0.999_949_9,
+            9.95,
+            -16.65,
+            1e11,
+            1e13,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            123_456.789_012_5,
+        ] {
+            check(x);
+        }
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for _ in 0..200_000 {
+            let x: f64 = rng.gen_range(-100.0..100.0);
+            check(x);
+            check(x / 1000.0);
+            // Values on a grid of decimal ties (x.yy5) and probabilities near 1.
+            check((x * 1000.0).round() / 1000.0);
+            check(1.0 - x.abs() * 1e-7);
+        }
     }
 }

@@ -304,8 +304,67 @@ pub struct ColumnBatch {
 
 #[cfg(feature = "parquet")]
 mod parquet_input {
-    use parquet::column::reader::ColumnReader;
-    use parquet::file::reader::{ChunkReader, FileReader, SerializedFileReader};
+    use bytes::{Buf, Bytes};
+    use parquet::column::reader::{get_column_reader, ColumnReader};
+    use parquet::file::reader::{ChunkReader, FileReader, Length, SerializedFileReader};
+    use parquet::file::serialized_reader::SerializedPageReader;
+    use std::sync::Arc;
+
+    /// One column chunk in memory, addressed by file offsets.
+    struct ChunkBytes {
+        start: u64,
+        data: Bytes,
+    }
+
+    impl Length for ChunkBytes {
+        fn len(&self) -> u64 {
+            self.start + self.data.len() as u64
+        }
+    }
+
+    impl ChunkReader for ChunkBytes {
+        type T = bytes::buf::Reader<Bytes>;
+
+        fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+            let len = self.len().saturating_sub(start) as usize;
+            Ok(self.get_bytes(start, len)?.reader())
+        }
+
+        fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+            let from = start
+                .checked_sub(self.start)
+                .map(|s| s as usize)
+                .filter(|&s| s + length <= self.data.len())
+                .ok_or_else(|| {
+                    parquet::errors::ParquetError::EOF(format!(
+                        "{length} bytes at {start} outside the column chunk"
+                    ))
+                })?;
+            Ok(self.data.slice(from..from + length))
+        }
+    }
+
+    /// A shared reader (the file is read for the footer through it, and for the
+    /// column chunks directly).
+    struct ArcReader<R>(Arc<R>);
+
+    impl<R: ChunkReader> Length for ArcReader<R> {
+        fn len(&self) -> u64 {
+            self.0.len()
+        }
+    }
+
+    impl<R: ChunkReader> ChunkReader for ArcReader<R> {
+        type T = R::T;
+
+        fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+            self.0.get_read(start)
+        }
+
+        fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+            self.0.get_bytes(start, length)
+        }
+    }
 
     use super::{plan, Column, ColumnBatch, InputError};
     use crate::batch::InputRow;
@@ -351,9 +410,9 @@ mod parquet_input {
     ) -> Result<RawColumn, InputError> {
         let mut defs: Vec<i16> = Vec::new();
         macro_rules! read_all {
-            ($r:expr, $conv:expr) => {{
+            ($r:expr) => {{
                 let mut r = $r;
-                let mut vals = Vec::new();
+                let mut vals = Vec::with_capacity(rows);
                 loop {
                     let (recs, _, _) = r
                         .read_records(BATCH, Some(&mut defs), None, &mut vals)
@@ -362,12 +421,16 @@ mod parquet_input {
                         break;
                     }
                 }
+                vals
+            }};
+            ($r:expr, $conv:expr) => {{
                 let conv = $conv;
-                vals.iter().map(conv).collect::<Vec<ByteArray>>()
+                read_all!($r).iter().map(conv).collect::<Vec<ByteArray>>()
             }};
         }
         let values = match reader {
-            ColumnReader::ByteArrayColumnReader(r) => read_all!(r, |v: &ByteArray| v.clone()),
+            // Moved, not cloned: no reference count traffic per value.
+            ColumnReader::ByteArrayColumnReader(r) => read_all!(r),
             ColumnReader::Int32ColumnReader(r) => read_all!(r, display_bytes::<i32>),
             ColumnReader::Int64ColumnReader(r) => read_all!(r, display_bytes::<i64>),
             ColumnReader::DoubleColumnReader(r) => read_all!(r, display_bytes::<f64>),
@@ -413,14 +476,19 @@ mod parquet_input {
     }
 
     /// Rows `range` of a column, each distinct value once.
+    /// With `share` false (ids and truth, which are only copied per row) every row
+    /// keeps its own value and nothing is hashed.
     fn dedup(
         raw: &RawColumn,
         range: std::ops::Range<usize>,
+        share: bool,
         file: &str,
         column: &str,
         first_row: u64,
     ) -> Result<Column, InputError> {
-        let mut seen: FxHashMap<&[u8], u32> = FxHashMap::default();
+        let cap = if share { range.len().min(1 << 16) } else { 0 };
+        let mut seen: FxHashMap<&[u8], u32> =
+            FxHashMap::with_capacity_and_hasher(cap, Default::default());
         let mut col = Column {
             slots: Vec::with_capacity(range.len()),
             values: Vec::new(),
@@ -441,7 +509,9 @@ mod parquet_input {
                     })?;
                     let id = col.values.len() as u32;
                     col.values.push(s.to_owned());
-                    seen.insert(b, id);
+                    if share {
+                        seen.insert(b, id);
+                    }
                     id
                 }
             };
@@ -460,7 +530,9 @@ mod parquet_input {
         source: u8,
         mut sink: impl FnMut(ColumnBatch) -> Result<(), InputError>,
     ) -> Result<u64, InputError> {
-        let fr = SerializedFileReader::new(reader).map_err(|e| perr(file, 0, "-", e))?;
+        let fr_reader = Arc::new(reader);
+        let fr = SerializedFileReader::new(ArcReader(Arc::clone(&fr_reader)))
+            .map_err(|e| perr(file, 0, "-", e))?;
         let meta = fr.metadata();
         let schema = meta.file_metadata().schema_descr();
         let header: Vec<String> = (0..schema.num_columns())
@@ -469,44 +541,88 @@ mod parquet_input {
         let p = plan(mapping, &header, file, mapping.delimiter)?;
         let mut row0 = 0u64;
         for g in 0..meta.num_row_groups() {
-            let rg = fr.get_row_group(g).map_err(|e| perr(file, row0, "-", e))?;
+            // Every column chunk is decompressed and decoded on its own thread (each
+            // with its own row-group reader); errors are reported in column order.
+            let mut cols: Vec<usize> = vec![p.id];
+            cols.extend(p.truth);
+            cols.extend(p.fields.iter().map(|&(_, c)| c));
             let rows = usize::try_from(meta.row_group(g).num_rows()).unwrap_or(0);
-            let read = |c: usize| -> Result<RawColumn, InputError> {
-                let cr = rg
-                    .get_column_reader(c)
-                    .map_err(|e| perr(file, row0, &header[c], e))?;
-                read_raw(
-                    cr,
-                    schema.column(c).max_def_level(),
-                    rows,
-                    file,
-                    &header[c],
-                    row0,
-                )
-            };
-            let ids = read(p.id)?;
-            let truth = p.truth.map(read).transpose()?;
+            // The column chunks are read from the file one after the other, then
+            // decompressed and decoded in parallel from memory (a `File` reader shares
+            // its offset between clones, so it cannot be read from several threads).
+            let rg_meta = meta.row_group(g);
+            let chunks = cols
+                .iter()
+                .map(|&c| {
+                    let (start, len) = rg_meta.column(c).byte_range();
+                    let data = usize::try_from(len)
+                        .map_err(|e| perr(file, row0, &header[c], e))
+                        .and_then(|len| {
+                            fr_reader
+                                .get_bytes(start, len)
+                                .map_err(|e| perr(file, row0, &header[c], e))
+                        })?;
+                    Ok(Arc::new(ChunkBytes { start, data }))
+                })
+                .collect::<Result<Vec<_>, InputError>>()?;
+            let mut raws = cols
+                .par_iter()
+                .zip(chunks)
+                .map(|(&c, chunk)| -> Result<RawColumn, InputError> {
+                    let pages = SerializedPageReader::new(chunk, rg_meta.column(c), rows, None)
+                        .map_err(|e| perr(file, row0, &header[c], e))?;
+                    let cr = get_column_reader(schema.column(c), Box::new(pages));
+                    read_raw(
+                        cr,
+                        schema.column(c).max_def_level(),
+                        rows,
+                        file,
+                        &header[c],
+                        row0,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .into_iter();
+            let mut next = || raws.next().expect("one raw column per planned column");
+            let ids = next()?;
+            let truth = p.truth.map(|_| next()).transpose()?;
             let mut fields = Vec::with_capacity(p.fields.len());
             for &(f, c) in &p.fields {
-                fields.push((f, c, read(c)?));
+                fields.push((f, c, next()?));
             }
             let mut start = 0;
             while start < rows {
                 let range = start..(start + CHUNK_ROWS).min(rows);
-                let d =
-                    |raw: &RawColumn, c: usize| dedup(raw, range.clone(), file, &header[c], row0);
+                let d = |raw: &RawColumn, c: usize, share: bool| {
+                    dedup(raw, range.clone(), share, file, &header[c], row0)
+                };
+                // Ids, truth and fields are deduplicated in parallel; errors in
+                // column order.
+                let mut todo: Vec<(&RawColumn, usize, bool)> = vec![(&ids, p.id, false)];
+                if let (Some(t), Some(c)) = (&truth, p.truth) {
+                    todo.push((t, c, false));
+                }
+                todo.extend(fields.iter().map(|(_, c, raw)| (raw, *c, true)));
+                let mut cols = todo
+                    .par_iter()
+                    .map(|&(raw, c, share)| d(raw, c, share))
+                    .collect::<Vec<_>>()
+                    .into_iter();
+                let ids_col = cols.next().expect("ids column")?;
+                let truth_col = match p.truth {
+                    Some(_) => Some(cols.next().expect("truth column")?),
+                    None => None,
+                };
+                let mut batch_fields = Vec::with_capacity(fields.len());
+                for ((f, _, _), col) in fields.iter().zip(cols) {
+                    batch_fields.push((*f, col?));
+                }
                 let batch = ColumnBatch {
                     source,
                     rows: range.len(),
-                    ids: d(&ids, p.id)?,
-                    truth: match (&truth, p.truth) {
-                        (Some(t), Some(c)) => Some(d(t, c)?),
-                        _ => None,
-                    },
-                    fields: fields
-                        .par_iter()
-                        .map(|(f, c, raw)| Ok((*f, d(raw, *c)?)))
-                        .collect::<Result<_, InputError>>()?,
+                    ids: ids_col,
+                    truth: truth_col,
+                    fields: batch_fields,
                 };
                 sink(batch)?;
                 start = range.end;

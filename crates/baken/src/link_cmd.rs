@@ -213,6 +213,7 @@ fn load(inputs: &[PathBuf], mapping: &Mapping, progress: &Progress) -> anyhow::R
         )?;
         flush(&mut batch, &mut ds);
     }
+    ds.finish_loading();
     Ok(ds)
 }
 
