@@ -389,8 +389,11 @@ pub fn company(raw: &str) -> Option<String> {
 }
 
 /// A birth date as `yyyymmdd`. Accepts `yyyy-mm-dd`, `yyyymmdd`, `dd-mm-yyyy`,
-/// `dd/mm/yyyy`, `d-m-yyyy`. Day and month up to 31 are kept even when the month is
-/// impossible, because a swapped day and month is a known error to compare for.
+/// `dd/mm/yyyy`, `d-m-yyyy`. Impossible dates with a four-digit year and two-digit day
+/// and month are kept as digits: a typo makes a date impossible as often as it makes it
+/// wrong (`1943-01-77` for `1943-01-17`), a swapped day and month is a known error, and
+/// the comparison looks at digits. A year alone (day and month 0) tells too little to
+/// compare as a date and is left out, as are years before 1000.
 pub fn birth_date(raw: &str) -> Option<u32> {
     let s = raw.trim();
     let parts: Vec<&str> = s
@@ -411,7 +414,7 @@ pub fn birth_date(raw: &str) -> Option<u32> {
         [a, b, c] if c.len() == 4 => (num(c)?, num(b)?, num(a)?),
         _ => return None,
     };
-    if !(1800..=2100).contains(&y) || !(1..=31).contains(&m) || !(1..=31).contains(&d) {
+    if !(1000..=9999).contains(&y) || m > 99 || d > 99 || (m == 0 && d == 0) {
         return None;
     }
     Some(y * 10_000 + m * 100 + d)
@@ -769,7 +772,14 @@ mod tests {
         assert_eq!(birth_date("19850731"), Some(19850731));
         assert_eq!(birth_date("31-07-1985"), Some(19850731));
         assert_eq!(birth_date("1985-31-07"), Some(19853107));
-        assert_eq!(birth_date("9998-12-09"), None);
+        // Impossible but typed: kept for the one-digit comparison.
+        assert_eq!(birth_date("1943-01-77"), Some(19430177));
+        assert_eq!(birth_date("1951-11-00"), Some(19511100));
+        assert_eq!(birth_date("9185-10-14"), Some(91851014));
+        // Too little to compare: a year alone, a year before 1000, no date.
+        assert_eq!(birth_date("1951-00-00"), None);
+        assert_eq!(birth_date("0000-00-00"), None);
+        assert_eq!(birth_date("0998-12-09"), None);
         assert_eq!(birth_date(""), None);
     }
 
