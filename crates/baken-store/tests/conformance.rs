@@ -11,6 +11,30 @@ use baken_store::{
 
 const NOW: i64 = 1_790_000_000;
 
+/// Run a story on a fresh SQLite database and on a fresh PostgreSQL database (when
+/// configured): `NAME::sqlite` and `NAME::postgres`.
+macro_rules! on_both {
+    ($name:ident, $story:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = TestDb::sqlite().await;
+                $story(&db.store).await;
+                db.cleanup().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(db) = TestDb::postgres().await else {
+                    return;
+                };
+                $story(&db.store).await;
+                db.cleanup().await;
+            }
+        }
+    };
+}
+
 async fn story(store: &Store) {
     store.ping().await.expect("ping");
 
@@ -337,37 +361,9 @@ async fn delete_story(store: &Store) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn story_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(story_on, story);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn story_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deletion_and_truncation_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    delete_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deletion_and_truncation_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    delete_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(deletion_and_truncation_on, delete_story);
 
 #[tokio::test]
 async fn sqlite_runs_with_wal_full_sync_and_foreign_keys() {
@@ -641,21 +637,7 @@ async fn signals_story(store: &Store) {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signals_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    signals_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signals_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    signals_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(signals_on, signals_story);
 
 /// A signal submitted in one step (the JSON API): one transaction with one audit record,
 /// what is returned is what is stored, concurrent submissions keep the chain intact, and
@@ -870,21 +852,7 @@ async fn one_step_submission_story(store: &Store) {
     assert_eq!(head_after, head_before, "the head did not move");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_step_submission_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    one_step_submission_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_step_submission_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    one_step_submission_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(one_step_submission_on, one_step_submission_story);
 
 /// Referral sections of the given categories, each with one line naming it.
 fn sections(categories: &[&str]) -> Vec<baken_store::ReferralSection> {
@@ -1115,21 +1083,7 @@ async fn dossiers_story(store: &Store) {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dossiers_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    dossiers_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dossiers_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    dossiers_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(dossiers_on, dossiers_story);
 
 /// Barriers on a dossier and the contact-point directory: same visibility as the
 /// dossier, timeline and audit trail, an all-or-nothing directory per organisation.
@@ -1309,21 +1263,7 @@ async fn barriers_story(store: &Store) {
     assert_eq!(store.contacts(&admin, NOW).await.unwrap().len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn barriers_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    barriers_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn barriers_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    barriers_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(barriers_on, barriers_story);
 
 async fn learning_story(store: &Store) {
     let a = municipality(store, "Gemeente L", Country::NL).await;
@@ -1409,21 +1349,7 @@ async fn learning_story(store: &Store) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn learning_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    learning_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn learning_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    learning_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(learning_on, learning_story);
 
 /// The knowledge-sharing space: organisation and region visibility, answers follow their
 /// question, bulletins from regional centres only, creation audited (with overrides).
@@ -1611,21 +1537,7 @@ async fn sharing_story(store: &Store) {
             && r.purpose.contains("overridden")));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sharing_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    sharing_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sharing_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    sharing_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(sharing_on, sharing_story);
 
 /// Anonymous reports in the triage inbox: assigned, closed without follow-up, attached to
 /// a dossier (timeline, audit), within the organisation and the dossier's visibility.
@@ -1772,21 +1684,7 @@ async fn report_triage_story(store: &Store) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn report_triage_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    report_triage_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn report_triage_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    report_triage_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(report_triage_on, report_triage_story);
 
 /// Referral lifecycle: a contact point of an organisation using Baken; the referral's
 /// snapshot holds exactly the chosen categories and never changes; only the addressed
@@ -2071,21 +1969,7 @@ async fn referrals_story(store: &Store) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn referrals_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    referrals_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn referrals_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    referrals_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(referrals_on, referrals_story);
 
 async fn case_drafts_story(store: &Store) {
     let a = municipality(store, "Gemeente P", Country::NL).await;
@@ -2237,21 +2121,7 @@ async fn case_drafts_story(store: &Store) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn case_drafts_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    case_drafts_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn case_drafts_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    case_drafts_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(case_drafts_on, case_drafts_story);
 
 /// The inbox pages by keyset on the stored triage order: pages join up to the whole
 /// inbox in triage order without gaps or repeats, filters hold across pages, and reports
@@ -2403,21 +2273,7 @@ async fn inbox_paging_story(store: &Store) {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inbox_paging_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    inbox_paging_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inbox_paging_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    inbox_paging_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(inbox_paging_on, inbox_paging_story);
 
 /// With a master key, TOTP secrets are sealed at rest, bound to their user; ones stored
 /// in clear before are sealed on request; a store without the right key cannot open them.
@@ -2482,21 +2338,7 @@ async fn totp_sealing_story(store: &Store) {
     assert!(sealed_store.user_by_id(two).await.is_err());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn totp_sealing_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    totp_sealing_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn totp_sealing_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    totp_sealing_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(totp_sealing_on, totp_sealing_story);
 
 /// Postcode areas route public reports: the narrowest area holding the code wins, a
 /// Dutch-form postcode only reaches Dutch organisations, replacing areas is all or nothing.
@@ -2556,18 +2398,4 @@ async fn postcode_story(store: &Store) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postcodes_on_sqlite() {
-    let db = TestDb::sqlite().await;
-    postcode_story(&db.store).await;
-    db.cleanup().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postcodes_on_postgres() {
-    let Some(db) = TestDb::postgres().await else {
-        return;
-    };
-    postcode_story(&db.store).await;
-    db.cleanup().await;
-}
+on_both!(postcodes_on, postcode_story);

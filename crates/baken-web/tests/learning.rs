@@ -7,28 +7,7 @@ mod common;
 
 use baken_domain::{Country, OrgKind, Role};
 use baken_store::{hash_password, NewUser};
-use common::{Client, TestApp, T0};
-
-/// POST a form (with CSRF token) and follow redirects: status, final path, body.
-async fn post_and_land(
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let token = client.csrf().await;
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    let r = client
-        .http
-        .post(format!("{}{path}", client.base))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let landed = r.url().path().to_string();
-    (status, landed, r.text().await.unwrap())
-}
+use common::{post_and_land, Client, TestApp, T0};
 
 async fn case_result_by_get(app: &TestApp) {
     let (content, _) = baken_learn::embedded();

@@ -12,15 +12,10 @@ mod common;
 
 use baken_domain::Role;
 use common::browser::Browser;
+use common::practice::{dossier_naming_a_person, IBAN, INDICATORS, NAME, PHONE};
 use common::TestApp;
 use fantoccini::Locator;
 
-const NAME: &str = "Jan de Vries";
-const IBAN: &str = "NL91ABNA0417164300";
-const PHONE: &str = "0612345678";
-/// The indicators the signal ticks: the engine reads "possible" at the registration desk,
-/// so the expected action is to record a signal.
-const INDICATORS: [&str; 3] = ["IDR-27", "IDR-02", "IDR-25"];
 const BSN: &str = "111222333";
 
 /// Screenshots at phone and desk widths with the element matching `css` in view (the
@@ -49,34 +44,7 @@ async fn a_closed_dossier_becomes_a_practice_case_the_organisation_plays() {
 
     // A closed dossier in the demo municipality, through the store (intake and dossier
     // pages have their own browser tests).
-    let coord_scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
-    let observation = format!(
-        "{NAME} kwam aan de balie met een ander die voor hem sprak. Zijn loon ging naar \
-         {IBAN} en hij werd steeds gebeld vanaf {PHONE}."
-    );
-    let mut fields = vec![
-        ("observation".to_string(), observation),
-        ("subject".to_string(), "adult".to_string()),
-        ("e0.kind".to_string(), "person".to_string()),
-        ("e0.name".to_string(), NAME.to_string()),
-    ];
-    for i in INDICATORS {
-        fields.push((format!("answer.{i}"), "yes".to_string()));
-    }
-    let signal = app
-        .submitted_signal(&coord_scope, "registration_desk", &fields)
-        .await;
-    let dossier = app
-        .store
-        .create_dossier(
-            &coord_scope,
-            &format!("Dossier {NAME}"),
-            1,
-            std::slice::from_ref(&signal),
-            common::T0,
-        )
-        .await
-        .unwrap();
+    let (coord_scope, dossier) = dossier_naming_a_person(&app, &[]).await;
     app.store
         .set_dossier_status(
             &coord_scope,

@@ -7,34 +7,8 @@ mod common;
 
 use baken_domain::{Country, OrgKind, Role};
 use baken_store::{hash_password, NewUser};
-use common::{Client, TestApp, T0};
-
-/// POST a form (with CSRF token) and follow redirects: status, final path, body.
-async fn post_and_land(
-    client: &Client,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> (u16, String, String) {
-    let token = client.csrf().await;
-    let mut all = vec![("csrf", token.as_str())];
-    all.extend_from_slice(fields);
-    let r = client
-        .http
-        .post(format!("{}{path}", client.base))
-        .form(&all)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let landed = r.url().path().to_string();
-    (status, landed, r.text().await.unwrap())
-}
-
-const NAME: &str = "Jan de Vries";
-const IBAN: &str = "NL91ABNA0417164300";
-const PHONE: &str = "0612345678";
-/// The indicators the signal ticks: the engine reads "possible" at the registration desk.
-const INDICATORS: [&str; 3] = ["IDR-27", "IDR-02", "IDR-25"];
+use common::practice::{dossier_naming_a_person, IBAN, INDICATORS, NAME, PHONE};
+use common::{post_and_land, Client, TestApp, T0};
 
 /// A trainer of another organisation.
 async fn outsider(app: &TestApp) -> Client {
@@ -64,35 +38,7 @@ async fn outsider(app: &TestApp) -> Client {
 }
 
 async fn practice_case_story(app: &TestApp) {
-    let coord_scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
-    let observation = format!(
-        "{NAME} kwam aan de balie met een ander die voor hem sprak. Zijn loon ging naar \
-         {IBAN} en hij werd steeds gebeld vanaf {PHONE}."
-    );
-    let mut fields = vec![
-        ("observation".to_string(), observation.clone()),
-        ("subject".to_string(), "adult".to_string()),
-        ("e0.kind".to_string(), "person".to_string()),
-        ("e0.name".to_string(), NAME.to_string()),
-    ];
-    for i in INDICATORS {
-        fields.push((format!("answer.{i}"), "yes".to_string()));
-    }
-    fields.push(("answer.IDR-01".to_string(), "no".to_string()));
-    let signal = app
-        .submitted_signal(&coord_scope, "registration_desk", &fields)
-        .await;
-    let dossier = app
-        .store
-        .create_dossier(
-            &coord_scope,
-            &format!("Dossier {NAME}"),
-            1,
-            std::slice::from_ref(&signal),
-            T0,
-        )
-        .await
-        .unwrap();
+    let (coord_scope, dossier) = dossier_naming_a_person(app, &[("answer.IDR-01", "no")]).await;
     let practice = format!("/dossiers/{dossier}/practice-case");
 
     let coord = app

@@ -241,6 +241,81 @@ impl Client {
     }
 }
 
+/// POST a form (with CSRF token) and follow redirects: status, final path, body.
+pub async fn post_and_land(
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let token = client.csrf().await;
+    let mut all = vec![("csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    let r = client
+        .http
+        .post(format!("{}{path}", client.base))
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let landed = r.url().path().to_string();
+    (status, landed, r.text().await.unwrap())
+}
+
+/// The practice-case fixture shared by the HTTP and the browser test of lessons from
+/// practice: a dossier whose signal names a person, an IBAN and a phone number.
+pub mod practice {
+    use super::{TestApp, T0};
+
+    pub const NAME: &str = "Jan de Vries";
+    pub const IBAN: &str = "NL91ABNA0417164300";
+    pub const PHONE: &str = "0612345678";
+    /// The indicators the signal ticks: the engine reads "possible" at the registration
+    /// desk, so the expected action is to record a signal.
+    pub const INDICATORS: [&str; 3] = ["IDR-27", "IDR-02", "IDR-25"];
+
+    /// An open dossier (level 1) of the demo coordinator with one signal that names
+    /// [`NAME`] (also as a recorded person), [`IBAN`] and [`PHONE`] and ticks
+    /// [`INDICATORS`], plus `extra` answers. Returns the coordinator's scope and the id.
+    pub async fn dossier_naming_a_person(
+        app: &TestApp,
+        extra: &[(&str, &str)],
+    ) -> (baken_store::Scope, String) {
+        let coord = app
+            .demo_scope("demo-coordinator", baken_domain::Role::Coordinator)
+            .await;
+        let observation = format!(
+            "{NAME} kwam aan de balie met een ander die voor hem sprak. Zijn loon ging naar \
+             {IBAN} en hij werd steeds gebeld vanaf {PHONE}."
+        );
+        let mut fields = vec![
+            ("observation".to_string(), observation),
+            ("subject".to_string(), "adult".to_string()),
+            ("e0.kind".to_string(), "person".to_string()),
+            ("e0.name".to_string(), NAME.to_string()),
+        ];
+        for i in INDICATORS {
+            fields.push((format!("answer.{i}"), "yes".to_string()));
+        }
+        fields.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let signal = app
+            .submitted_signal(&coord, "registration_desk", &fields)
+            .await;
+        let dossier = app
+            .store
+            .create_dossier(
+                &coord,
+                &format!("Dossier {NAME}"),
+                1,
+                std::slice::from_ref(&signal),
+                T0,
+            )
+            .await
+            .unwrap();
+        (coord, dossier)
+    }
+}
+
 pub fn between(haystack: &str, start: &str, end: &str) -> String {
     let from = haystack
         .find(start)
