@@ -48,9 +48,19 @@ pub fn reading_summary(reading: &Reading<'_>) -> (Level, Vec<String>) {
 
 /// The assessment input for `indicators` answered yes in the case's context.
 pub(crate) fn input_for(case: &Case, indicators: &[String], lang: &str) -> AssessmentInput {
+    yes_input(case.subject, &case.context, indicators, lang)
+}
+
+/// The engine's input for a scenario: `indicators` answered yes in `context`.
+pub fn yes_input(
+    subject: Subject,
+    context: &str,
+    indicators: &[String],
+    lang: &str,
+) -> AssessmentInput {
     AssessmentInput {
-        subject: case.subject,
-        context: Some(case.context.clone()),
+        subject,
+        context: Some(context.to_string()),
         language: Some(lang.to_string()),
         observations: indicators
             .iter()

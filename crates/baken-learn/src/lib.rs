@@ -21,7 +21,7 @@ mod compare;
 mod content;
 pub mod privacy;
 
-pub use check::{check, reading_summary, Problem};
+pub use check::{check, reading_summary, yes_input, Problem};
 pub use compare::{compare, Comparison, IndicatorDiff, Verdict};
 pub use content::{embedded, load, Action, Case, Content, Module, Source, LANGUAGES};
 

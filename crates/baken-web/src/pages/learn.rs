@@ -195,23 +195,16 @@ pub async fn index(State(state): State<AppState>, auth: Auth) -> AppResult<Respo
             completed_on: done("module", &m.id),
         })
         .collect();
-    let cases = c
-        .cases
-        .iter()
-        .map(|k| CaseRow {
-            id: k.id.clone(),
-            title: k.title.get(lang).to_string(),
-            completed_on: done("case", &k.id),
-        })
-        .collect();
+    let case_row = |k: &baken_learn::Case| CaseRow {
+        id: k.id.clone(),
+        title: k.title.get(lang).to_string(),
+        completed_on: done("case", &k.id),
+    };
+    let cases = c.cases.iter().map(case_row).collect();
     let org_cases = super::learn_drafts::org_cases(&state, &auth)
         .await?
         .iter()
-        .map(|k| CaseRow {
-            id: k.id.clone(),
-            title: k.title.get(lang).to_string(),
-            completed_on: done("case", &k.id),
-        })
+        .map(case_row)
         .collect();
     Ok(page(
         StatusCode::OK,

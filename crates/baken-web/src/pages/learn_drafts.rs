@@ -22,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use baken_domain::Role;
-use baken_indicators::{Answer, AssessmentInput, Level, Library, Observation, Subject, Text};
+use baken_indicators::{Level, Library, Subject, Text};
 use baken_learn::privacy::{self, Kind};
 use baken_learn::Action;
 use baken_store::{CaseDraft, NewCaseDraft, SignalRecord, StoreError};
@@ -141,18 +141,7 @@ fn kind_is_name(kind: &str, field: &str) -> bool {
 
 /// The engine's level and phenomena for `indicators` answered yes in `context`.
 fn expected_reading(lib: &Library, context: &str, indicators: &[String]) -> (Level, Vec<String>) {
-    let input = AssessmentInput {
-        subject: Subject::Adult,
-        context: Some(context.to_string()),
-        language: Some("en".into()),
-        observations: indicators
-            .iter()
-            .map(|i| Observation {
-                indicator: i.clone(),
-                answer: Answer::Yes,
-            })
-            .collect(),
-    };
+    let input = baken_learn::yes_input(Subject::Adult, context, indicators, "en");
     lib.assess(&input)
         .map(|r| baken_learn::reading_summary(&r))
         .unwrap_or((Level::None, Vec::new()))
