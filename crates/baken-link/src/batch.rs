@@ -43,7 +43,14 @@ pub struct Dataset {
     /// nor interned again (interning it again would change nothing). Bounded by
     /// [`PIECE_CACHE_MAX`] values per field; emptied by [`Dataset::finish_loading`].
     piece_cache: Vec<(Field, FxHashMap<Box<str>, Piece>)>,
+    /// The new values of the latest batch with their pieces, moved into the piece
+    /// cache only when another batch arrives: a table read in one batch (a Parquet
+    /// file of one row group) never pays for the cache.
+    pending_cache: Vec<(Field, NewValues)>,
 }
+
+/// A batch's new raw values of one field with their pieces.
+type NewValues = Vec<(Box<str>, Piece)>;
 
 /// Most raw values remembered per field by the piece cache.
 const PIECE_CACHE_MAX: usize = 1 << 21;
@@ -58,12 +65,29 @@ impl Dataset {
             fields,
             country,
             piece_cache: Vec::new(),
+            pending_cache: Vec::new(),
         }
     }
 
     /// Frees the memory only needed while batches are being added.
     pub fn finish_loading(&mut self) {
         self.piece_cache = Vec::new();
+        self.pending_cache = Vec::new();
+    }
+
+    /// Moves the previous batch's new values into the piece cache.
+    fn flush_pending_cache(&mut self) {
+        for (f, news) in std::mem::take(&mut self.pending_cache) {
+            let Some((_, c)) = self.piece_cache.iter_mut().find(|(g, _)| *g == f) else {
+                continue;
+            };
+            for (v, p) in news {
+                if c.len() >= PIECE_CACHE_MAX {
+                    break;
+                }
+                c.insert(v, p);
+            }
+        }
     }
 
     /// Adds rows: every distinct value of a field is normalised (in parallel) and
@@ -91,7 +115,17 @@ impl Dataset {
             }
         }
         let sources: Vec<u8> = rows.iter().map(|r| r.source).collect();
-        self.push_unique(&fields, &uniq, &slot, &sources);
+        let news = self.push_unique(&fields, &uniq, &slot, &sources);
+        self.pending_cache = news
+            .into_iter()
+            .map(|(k, ps)| {
+                let vals = ps
+                    .into_iter()
+                    .map(|(i, p)| (Box::from(uniq[k][i as usize]), p))
+                    .collect();
+                (fields[k], vals)
+            })
+            .collect();
         drop(uniq);
         for row in rows {
             self.ids.push(row.id.into_boxed_str());
@@ -110,14 +144,34 @@ impl Dataset {
         };
         b.fields.sort_by_key(|(f, _)| pos(*f));
         let fields: Vec<Field> = b.fields.iter().map(|(f, _)| *f).collect();
+        let slot: Vec<Vec<u32>> = b
+            .fields
+            .iter_mut()
+            .map(|(_, c)| std::mem::take(&mut c.slots))
+            .collect();
         let uniq: Vec<Vec<&str>> = b
             .fields
             .iter()
             .map(|(_, c)| c.values.iter().map(String::as_str).collect())
             .collect();
-        let slot: Vec<Vec<u32>> = b.fields.iter().map(|(_, c)| c.slots.clone()).collect();
         let sources = vec![b.source; b.rows];
-        self.push_unique(&fields, &uniq, &slot, &sources);
+        let news = self.push_unique(&fields, &uniq, &slot, &sources);
+        drop(uniq);
+        // The batch's strings are moved, not copied, into the pending cache.
+        self.pending_cache = news
+            .into_iter()
+            .map(|(k, ps)| {
+                let values = &mut b.fields[k].1.values;
+                let vals = ps
+                    .into_iter()
+                    .map(|(i, p)| {
+                        let v = std::mem::take(&mut values[i as usize]);
+                        (v.into_boxed_str(), p)
+                    })
+                    .collect();
+                (fields[k], vals)
+            })
+            .collect();
         // Ids are usually all distinct (then the column's values are the ids in row
         // order, and are moved rather than copied).
         let ids = b.ids;
@@ -140,13 +194,16 @@ impl Dataset {
     /// Every distinct value of a field is normalised (in parallel) and interned once,
     /// records are assembled from those pieces (in parallel), and term frequencies are
     /// counted per dictionary (in parallel). `fields` must be in [`MERGE_ORDER`].
+    /// Returns, per cached field (by position in `fields`), the values that were new
+    /// (by position in `uniq`) with their pieces, for the piece cache.
     fn push_unique(
         &mut self,
         fields: &[Field],
         uniq: &[Vec<&str>],
         slot: &[Vec<u32>],
         sources: &[u8],
-    ) {
+    ) -> Vec<(usize, Vec<(u32, Piece)>)> {
+        self.flush_pending_cache();
         let country = self.country;
         // Identifier fields (phone, e-mail, ids, company) touch only their own
         // dictionaries: they are interned on a second thread, in the same order as
@@ -237,19 +294,22 @@ impl Dataset {
             .map(|(m, s)| m.or(s).unwrap_or_default())
             .collect();
         drop(norms);
-        // Remember the new values' pieces.
-        for ((f, vals), (hit, ps)) in fields.iter().zip(uniq).zip(cached.iter().zip(&pieces)) {
-            if let Some((_, c)) = self.piece_cache.iter_mut().find(|(g, _)| g == f) {
-                for ((v, h), p) in vals.iter().zip(hit).zip(ps) {
-                    if c.len() >= PIECE_CACHE_MAX {
-                        break;
-                    }
-                    if h.is_none() {
-                        c.insert(Box::from(*v), *p);
-                    }
-                }
-            }
-        }
+        // The new values' pieces, for the cache.
+        let news: Vec<(usize, Vec<(u32, Piece)>)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !is_id(f))
+            .map(|(k, _)| {
+                let new = cached[k]
+                    .iter()
+                    .zip(&pieces[k])
+                    .enumerate()
+                    .filter(|(_, (h, _))| h.is_none())
+                    .map(|(i, (_, p))| (i as u32, *p))
+                    .collect();
+                (k, new)
+            })
+            .collect();
         // … assemble records from the pieces by field precedence …
         let recs: Vec<Rec> = sources
             .par_iter()
@@ -268,6 +328,7 @@ impl Dataset {
         // … and count the values the records ended up with.
         self.dicts.count_records(&recs);
         self.recs.extend(recs);
+        news
     }
 
     pub fn len(&self) -> usize {

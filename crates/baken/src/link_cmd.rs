@@ -274,6 +274,7 @@ impl Staged {
 
 /// `baken link`.
 pub fn run_link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    crate::allocator::keep_freed_memory();
     let progress = Progress::new();
     let mut mapping = load_mapping(&args.mapping)?;
     if let Some(p) = args.threshold {
@@ -452,6 +453,7 @@ fn resolve(
 
 /// `baken bench link|gen|online`.
 pub fn run_bench(cmd: BenchLinkCommand) -> anyhow::Result<ExitCode> {
+    crate::allocator::keep_freed_memory();
     match cmd {
         BenchLinkCommand::Link {
             inputs,

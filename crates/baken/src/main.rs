@@ -2,6 +2,7 @@
 //! application, run migrations, administer users and organisations, verify the audit trail.
 
 mod admin;
+mod allocator;
 mod bench;
 mod bench_load;
 mod config;
@@ -9,13 +10,6 @@ mod indicators_cmd;
 mod learn_cmd;
 mod link_cmd;
 mod serve;
-
-/// mimalloc rather than glibc's malloc: after a large dataset is freed (a batch link, an
-/// index rebuilt), glibc sorts the millions of freed chunks lazily during later
-/// allocations, which made the first online queries take milliseconds instead of
-/// microseconds; mimalloc also allocates the many small strings of a link run faster.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
