@@ -3,6 +3,11 @@
 //! lazily during later allocations, which made the first online queries take
 //! milliseconds instead of microseconds (`baken bench online`, 10M records: p99
 //! 22.8 → 0.48 ms).
+//!
+//! Built with `no_thp`: otherwise mimalloc asks for transparent huge pages, and with
+//! the kernel's usual `defrag = madvise` every first touch of a 2 MiB page waits for
+//! compaction and zeroing (more than half of a 1M-record link's reading time in
+//! `perf`, and most of its run-to-run spread).
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
