@@ -97,6 +97,9 @@ pub struct Interner {
     counts: Vec<u32>,
     total: u64,
     sum_sq: u128,
+    /// [`Interner::tf_bits`] of every value, built on first use after the last
+    /// change (scoring asks for it millions of times; each is a division and a log).
+    tf: std::sync::OnceLock<Vec<f64>>,
 }
 
 impl Interner {
@@ -119,10 +122,12 @@ impl Interner {
             .insert_unique(h, id, |&i| hash_str(&strings[i as usize]));
         self.strings.push(s.into());
         self.counts.push(0);
+        self.tf.take();
         id
     }
     /// Counts one occurrence of an interned value.
     pub fn count(&mut self, id: u32) {
+        self.tf.take();
         if let Some(c) = self.counts.get_mut(id as usize) {
             self.sum_sq += 2 * u128::from(*c) + 1;
             *c += 1;
@@ -158,6 +163,15 @@ impl Interner {
     /// `Σf² / f(v)`, as a power of two, clamped to [−6, +4] bits. Agreeing on a rare
     /// surname is stronger evidence than agreeing on `Jansen`.
     pub fn tf_bits(&self, id: u32) -> f64 {
+        let table = self.tf.get_or_init(|| {
+            (0..self.counts.len())
+                .map(|i| self.compute_tf_bits(i as u32))
+                .collect()
+        });
+        table.get(id as usize).copied().unwrap_or(0.0)
+    }
+
+    fn compute_tf_bits(&self, id: u32) -> f64 {
         let Some(&c) = self.counts.get(id as usize) else {
             return 0.0;
         };
