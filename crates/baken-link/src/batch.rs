@@ -490,6 +490,10 @@ pub fn link<R: Rng>(
     );
     let model = Model::new(params);
     progress(Stage::Scoring);
+    // The dictionaries term frequencies come from (see `model::tf_bits`).
+    for d in [&ds.dicts.given, &ds.dicts.surname, &ds.dicts.street] {
+        d.prepare_tf();
+    }
     let scored: Vec<Scored> = pairs
         .par_iter()
         .zip(gammas.par_iter().zip(swapped.par_iter()))

@@ -97,8 +97,9 @@ pub struct Interner {
     counts: Vec<u32>,
     total: u64,
     sum_sq: u128,
-    /// [`Interner::tf_bits`] of every value, built on first use after the last
-    /// change (scoring asks for it millions of times; each is a division and a log).
+    /// [`Interner::tf_bits`] of every value, built by [`Interner::prepare_tf`] (a
+    /// batch run scores millions of pairs against fixed dictionaries) and dropped at
+    /// the next change (an online index that grows computes each value when asked).
     tf: std::sync::OnceLock<Vec<f64>>,
 }
 
@@ -163,12 +164,19 @@ impl Interner {
     /// `Σf² / f(v)`, as a power of two, clamped to [−6, +4] bits. Agreeing on a rare
     /// surname is stronger evidence than agreeing on `Jansen`.
     pub fn tf_bits(&self, id: u32) -> f64 {
-        let table = self.tf.get_or_init(|| {
+        match self.tf.get() {
+            Some(table) => table.get(id as usize).copied().unwrap_or(0.0),
+            None => self.compute_tf_bits(id),
+        }
+    }
+
+    /// Computes [`Interner::tf_bits`] of every value once, until the next change.
+    pub fn prepare_tf(&self) {
+        self.tf.get_or_init(|| {
             (0..self.counts.len())
                 .map(|i| self.compute_tf_bits(i as u32))
                 .collect()
         });
-        table.get(id as usize).copied().unwrap_or(0.0)
     }
 
     fn compute_tf_bits(&self, id: u32) -> f64 {
@@ -727,4 +735,29 @@ impl<'a> Strs<'a> {
         other_id,
         company
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_term_frequencies_match_and_follow_changes() {
+        let mut d = Interner::default();
+        for s in ["jansen", "jansen", "jansen", "visser", "de vries"] {
+            d.add(s);
+        }
+        let fresh: Vec<f64> = (0..3).map(|i| d.tf_bits(i)).collect();
+        d.prepare_tf();
+        let prepared: Vec<f64> = (0..3).map(|i| d.tf_bits(i)).collect();
+        assert_eq!(fresh, prepared);
+        assert!(prepared[0] < prepared[1], "a common name weighs less");
+        assert_eq!(d.tf_bits(NONE), 0.0);
+        // A change drops the prepared table: the weights follow the new counts.
+        for _ in 0..5 {
+            d.add("visser");
+        }
+        assert!(d.tf_bits(1) < prepared[1]);
+        assert_eq!(d.tf_bits(1), d.compute_tf_bits(1));
+    }
 }
