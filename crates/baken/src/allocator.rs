@@ -2,7 +2,7 @@
 //! is freed (a batch link, an index rebuilt), glibc sorts the millions of freed chunks
 //! lazily during later allocations, which made the first online queries take
 //! milliseconds instead of microseconds (`baken bench online`, 10M records: p99
-//! 22.8 → 0.48 ms).
+//! 22.8 → 0.21 ms).
 //!
 //! Built with `no_thp`: otherwise mimalloc asks for transparent huge pages, and with
 //! the kernel's usual `defrag = madvise` every first touch of a 2 MiB page waits for
@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `options.c` (1000 ms), the version the `mimalloc` crate builds.
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// For batch commands (`baken link`, `baken bench …`): keep freed memory for reuse
+/// For batch commands (`baken link`, `baken bench link`): keep freed memory for reuse
 /// instead of handing it back to the kernel after a second. A link run frees and
 /// allocates vectors of tens of megabytes phase after phase; returned to the kernel,
 /// every reuse costs page faults and zeroing (a fifth of the CPU time of a 1M-record

@@ -453,7 +453,6 @@ fn resolve(
 
 /// `baken bench link|gen|online`.
 pub fn run_bench(cmd: BenchLinkCommand) -> anyhow::Result<ExitCode> {
-    crate::allocator::keep_freed_memory();
     match cmd {
         BenchLinkCommand::Link {
             inputs,
@@ -462,6 +461,8 @@ pub fn run_bench(cmd: BenchLinkCommand) -> anyhow::Result<ExitCode> {
             data,
             seed,
         } => {
+            // Like `baken link`; the online benchmark keeps the server's setting.
+            crate::allocator::keep_freed_memory();
             let (inputs, mapping, febrl) = resolve(inputs, mapping, preset_name.as_deref(), &data)?;
             let progress = Progress::new();
             let t0 = Instant::now();
