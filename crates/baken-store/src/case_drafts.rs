@@ -15,6 +15,8 @@ pub struct NewCaseDraft<'a> {
     pub context: &'a str,
     pub indicators: &'a [String],
     pub expected_action: &'a str,
+    /// `adult`, `minor` or `unknown`: whom the case is about.
+    pub subject: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +29,13 @@ pub struct CaseDraft {
     pub context: String,
     pub indicators: Vec<String>,
     pub expected_action: String,
+    pub subject: String,
     pub status: String,
     pub published_by: Option<String>,
 }
 
 const COLUMNS: &str = "id, org_id, dossier_id, title, scenario, context, indicators, \
-                       expected_action, status, published_by";
+                       expected_action, subject, status, published_by";
 
 /// The columns, qualified for a query that joins the dossier.
 fn qualified() -> String {
@@ -57,6 +60,7 @@ fn case_draft(r: &sqlx::any::AnyRow) -> Result<CaseDraft> {
             .map(str::to_string)
             .collect(),
         expected_action: r.try_get("expected_action")?,
+        subject: r.try_get("subject")?,
         status: r.try_get("status")?,
         published_by: r.try_get("published_by")?,
     })
@@ -101,8 +105,8 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO case_drafts (id, org_id, dossier_id, title, scenario, context, indicators, \
-             expected_action, status, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10)",
+             expected_action, subject, status, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'draft', $10, $11)",
         )
         .bind(&id)
         .bind(&scope.org_id)
@@ -112,6 +116,7 @@ impl Store {
         .bind(draft.context)
         .bind(draft.indicators.join(" "))
         .bind(draft.expected_action)
+        .bind(draft.subject)
         .bind(&scope.user_id)
         .bind(now)
         .execute(&self.pool)

@@ -2002,6 +2002,7 @@ async fn case_drafts_story(store: &Store) {
         context: "registration_desk",
         indicators: &indicators,
         expected_action: "report",
+        subject: "minor",
     };
     // Only closed dossiers become practice cases.
     assert!(matches!(
@@ -2029,6 +2030,7 @@ async fn case_drafts_story(store: &Store) {
     let listed = store.case_drafts(&trainer, NOW).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].indicators, indicators);
+    assert_eq!(listed[0].subject, "minor");
     assert_eq!(listed[0].status, "draft");
     assert!(store
         .case_drafts(&other_trainer, NOW)

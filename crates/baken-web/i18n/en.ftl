@@ -698,6 +698,7 @@ practice-play = Open the practice case
 practice-draft-title = Review practice case
 practice-draft-intro = Read the text carefully: nothing may lead back to a person. Replace what is left with a placeholder such as [name] or [address] or rewrite it. It is published only when the check finds nothing.
 practice-context = Context
+practice-subject = About whom
 practice-indicators = Expected indicators
 practice-no-indicators = None
 practice-field-scenario = Scenario

@@ -698,6 +698,7 @@ practice-play = Ouvrir le cas pratique
 practice-draft-title = Relire le cas pratique
 practice-draft-intro = Lisez attentivement le texte : rien ne doit permettre de remonter à une personne. Remplacez ce qui reste par une marque comme [name] ou [address], ou reformulez. Le cas n'est publié que lorsque le contrôle ne trouve plus rien.
 practice-context = Contexte
+practice-subject = Concerne
 practice-indicators = Indicateurs attendus
 practice-no-indicators = Aucun
 practice-field-scenario = Scénario

@@ -698,6 +698,7 @@ practice-play = Open de oefencasus
 practice-draft-title = Oefencasus beoordelen
 practice-draft-intro = Lees de tekst zorgvuldig: niets mag naar een persoon terugleiden. Vervang wat er nog staat door een plaatshouder zoals [name] of [address] of herschrijf het. De casus wordt pas gepubliceerd als de controle niets meer vindt.
 practice-context = Context
+practice-subject = Over wie
 practice-indicators = Verwachte indicatoren
 practice-no-indicators = Geen
 practice-field-scenario = Scenario

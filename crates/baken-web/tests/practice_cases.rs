@@ -86,6 +86,11 @@ async fn practice_case_story(app: &TestApp) {
     for placeholder in ["[name]", "[iban]", "[phone]"] {
         assert!(body.contains(placeholder), "{placeholder}: {body}");
     }
+    // The page says whom the case is about (the signal was about an adult).
+    assert!(
+        body.contains("id=\"draft-subject\">Volwassene</dd>"),
+        "{body}"
+    );
     // The coordinator reads it but a trainer edits and publishes.
     assert!(!body.contains("id=\"draft-form\""), "{body}");
     let (status, _) = coord
@@ -107,6 +112,7 @@ async fn practice_case_story(app: &TestApp) {
     expected.sort();
     assert_eq!(ticked, expected);
     assert_eq!(stored.expected_action, "record_signal");
+    assert_eq!(stored.subject, "adult");
     assert_eq!(stored.status, "draft");
     assert!(!stored.title.contains("Jan"), "{}", stored.title);
     assert!(!stored.scenario.contains("Jan"), "{}", stored.scenario);

@@ -340,6 +340,7 @@ async fn organisation_boundary(app: &TestApp) {
                 context: "registration_desk",
                 indicators: &[],
                 expected_action: "nothing",
+                subject: "adult",
             },
             T0,
         )

@@ -140,8 +140,13 @@ fn kind_is_name(kind: &str, field: &str) -> bool {
 }
 
 /// The engine's level and phenomena for `indicators` answered yes in `context`.
-fn expected_reading(lib: &Library, context: &str, indicators: &[String]) -> (Level, Vec<String>) {
-    let input = baken_learn::yes_input(Subject::Adult, context, indicators, "en");
+fn expected_reading(
+    lib: &Library,
+    subject: Subject,
+    context: &str,
+    indicators: &[String],
+) -> (Level, Vec<String>) {
+    let input = baken_learn::yes_input(subject, context, indicators, "en");
     lib.assess(&input)
         .map(|r| baken_learn::reading_summary(&r))
         .unwrap_or((Level::None, Vec::new()))
@@ -152,7 +157,7 @@ fn expected_reading(lib: &Library, context: &str, indicators: &[String]) -> (Lev
 /// the library knows), in library order; call the police when a signal was marked acute,
 /// otherwise nothing when the engine reads no level, else record a signal (as the
 /// shipped cases do).
-fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> (String, Vec<String>, Action) {
+fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> Answer {
     let context = signals
         .iter()
         .map(|s| s.context)
@@ -170,7 +175,8 @@ fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> (String, Vec<String>
     }
     // In library order (by stage), as a trained observer would meet them.
     indicators.sort_by_key(|id| lib.indicators.iter().position(|i| i.id == *id));
-    let (level, _) = expected_reading(lib, &context, &indicators);
+    let subject = subject_of(signals);
+    let (level, _) = expected_reading(lib, subject, &context, &indicators);
     let action = if signals.iter().any(|s| s.acute) {
         Action::CallPolice
     } else if level == Level::None {
@@ -178,7 +184,40 @@ fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> (String, Vec<String>
     } else {
         Action::RecordSignal
     };
-    (context, indicators, action)
+    Answer {
+        context,
+        indicators,
+        action,
+        subject,
+    }
+}
+
+/// What a practice case drafted from a dossier expects of the learner.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    context: String,
+    indicators: Vec<String>,
+    action: Action,
+    subject: Subject,
+}
+
+/// Whom the dossier's signals are about: a minor when any signal says so (the engine
+/// reads indicators more strictly for minors, and a case must not teach otherwise),
+/// else an adult when any says so, else unknown.
+fn subject_of(signals: &[SignalFacts<'_>]) -> Subject {
+    let said = |s: &str| signals.iter().any(|f| f.draft.subject == s);
+    if said("minor") {
+        Subject::Minor
+    } else if said("adult") {
+        Subject::Adult
+    } else {
+        Subject::Unknown
+    }
+}
+
+/// A stored draft's subject (drafts made before subjects were kept read as adults).
+fn stored_subject(d: &CaseDraft) -> Subject {
+    Subject::try_from(d.subject.clone()).unwrap_or(Subject::Adult)
 }
 
 /// A published draft as a practice case the learning pages can play and compare.
@@ -191,11 +230,12 @@ pub(crate) fn org_case(lib: &Library, d: &CaseDraft) -> baken_learn::Case {
                 .collect::<BTreeMap<_, _>>(),
         )
     };
-    let (level, phenomena) = expected_reading(lib, &d.context, &d.indicators);
+    let subject = stored_subject(d);
+    let (level, phenomena) = expected_reading(lib, subject, &d.context, &d.indicators);
     baken_learn::Case {
         id: format!("{ORG_CASE_PREFIX}{}", d.id),
         context: d.context.clone(),
-        subject: Subject::Adult,
+        subject,
         indicators: d.indicators.clone(),
         level,
         phenomena,
@@ -248,7 +288,12 @@ pub async fn from_dossier(
     let facts: Vec<SignalFacts<'_>> = v.signals.iter().map(SignalFacts::of).collect();
     let title = anonymise(&v.dossier.title, &facts);
     let scenario = anonymise(&observations.join("\n\n"), &facts);
-    let (context, indicators, action) = answer_of(&state.library, &facts);
+    let Answer {
+        context,
+        indicators,
+        action,
+        subject,
+    } = answer_of(&state.library, &facts);
     match state
         .store
         .create_case_draft(
@@ -260,6 +305,7 @@ pub async fn from_dossier(
                 context: &context,
                 indicators: &indicators,
                 expected_action: action.as_str(),
+                subject: subject.as_str(),
             },
             now,
         )
@@ -327,6 +373,8 @@ pub struct DraftPage {
     pub title: String,
     pub scenario: String,
     pub context: String,
+    /// Whom the case is about, translated.
+    pub subject: String,
     pub indicators: Vec<String>,
     pub action: String,
     pub error: Option<String>,
@@ -365,6 +413,7 @@ fn draft_page(
         published: d.status == "published",
         can_edit: auth.can(baken_domain::Permission::ManageLearning),
         context: super::signals::context_name(state, t, &d.context),
+        subject: t.t(&format!("subject-{}", stored_subject(d).as_str())),
         indicators: d
             .indicators
             .iter()
@@ -548,19 +597,22 @@ mod tests {
             ("answer.IDR-25", "yes"),
             ("answer.IDR-01", "no"),
         ];
-        let (context, indicators, action) = answer_of(
+        let a = answer_of(
             &lib,
             &[
                 signal("other", false, &[]),
                 signal("registration_desk", false, &yes),
             ],
         );
-        assert_eq!(context, "registration_desk");
-        assert_eq!(indicators.len(), 3);
-        assert_eq!(action, Action::RecordSignal);
-        let (_, _, action) = answer_of(&lib, &[signal("registration_desk", true, &yes)]);
-        assert_eq!(action, Action::CallPolice);
-        let (_, indicators, action) = answer_of(
+        assert_eq!(a.context, "registration_desk");
+        assert_eq!(a.indicators.len(), 3);
+        assert_eq!(a.action, Action::RecordSignal);
+        assert_eq!(a.subject, Subject::Unknown);
+        let a = answer_of(&lib, &[signal("registration_desk", true, &yes)]);
+        assert_eq!(a.action, Action::CallPolice);
+        let Answer {
+            indicators, action, ..
+        } = answer_of(
             &lib,
             &[signal(
                 "registration_desk",
@@ -570,6 +622,57 @@ mod tests {
         );
         assert!(indicators.is_empty());
         assert_eq!(action, Action::Nothing);
+    }
+
+    #[test]
+    fn a_case_about_a_minor_is_read_as_about_a_minor() {
+        let lib = lib();
+        let with = |subject: &'static str| {
+            vec![
+                ("subject", subject),
+                ("answer.ENT-01", "yes"),
+                ("answer.ENT-13", "yes"),
+            ]
+        };
+        let adult = answer_of(&lib, &[signal("registration_desk", false, &with("adult"))]);
+        assert_eq!(adult.subject, Subject::Adult);
+        // One signal about a minor makes the case about a minor.
+        let minor = answer_of(
+            &lib,
+            &[
+                signal("registration_desk", false, &with("adult")),
+                signal("registration_desk", false, &with("unknown")),
+                signal("other", false, &with("minor")),
+            ],
+        );
+        assert_eq!(minor.subject, Subject::Minor);
+        assert_eq!(minor.indicators, adult.indicators);
+        // The engine reads these indicators differently for a minor, so the case
+        // must carry the subject to expect the right answer.
+        let reading = |s| expected_reading(&lib, s, "registration_desk", &minor.indicators);
+        assert_eq!(reading(Subject::Adult).0, Level::Weak);
+        assert_eq!(reading(Subject::Minor).0, Level::Possible);
+        let stored = CaseDraft {
+            id: "x".into(),
+            org_id: "o".into(),
+            dossier_id: "d".into(),
+            title: "T".into(),
+            scenario: "S".into(),
+            context: "registration_desk".into(),
+            indicators: minor.indicators.clone(),
+            expected_action: minor.action.as_str().into(),
+            subject: "minor".into(),
+            status: "published".into(),
+            published_by: None,
+        };
+        let case = org_case(&lib, &stored);
+        assert_eq!(case.subject, Subject::Minor);
+        assert_eq!(case.level, reading(Subject::Minor).0);
+        let old = CaseDraft {
+            subject: "".into(),
+            ..stored
+        };
+        assert_eq!(org_case(&lib, &old).subject, Subject::Adult);
     }
 
     #[test]
