@@ -52,6 +52,24 @@ pub struct Dataset {
 /// A batch's new raw values of one field with their pieces.
 type NewValues = Vec<(Box<str>, Piece)>;
 
+/// The pending cache entries of a batch: `news` from `push_unique`, with each value's
+/// string from `value(field position, value position)`.
+fn pending(
+    fields: &[Field],
+    news: Vec<(usize, Vec<(u32, Piece)>)>,
+    mut value: impl FnMut(usize, usize) -> Box<str>,
+) -> Vec<(Field, NewValues)> {
+    news.into_iter()
+        .map(|(k, ps)| {
+            let vals = ps
+                .into_iter()
+                .map(|(i, p)| (value(k, i as usize), p))
+                .collect();
+            (fields[k], vals)
+        })
+        .collect()
+}
+
 /// Most raw values remembered per field by the piece cache.
 const PIECE_CACHE_MAX: usize = 1 << 21;
 
@@ -116,16 +134,7 @@ impl Dataset {
         }
         let sources: Vec<u8> = rows.iter().map(|r| r.source).collect();
         let news = self.push_unique(&fields, &uniq, &slot, &sources);
-        self.pending_cache = news
-            .into_iter()
-            .map(|(k, ps)| {
-                let vals = ps
-                    .into_iter()
-                    .map(|(i, p)| (Box::from(uniq[k][i as usize]), p))
-                    .collect();
-                (fields[k], vals)
-            })
-            .collect();
+        self.pending_cache = pending(&fields, news, |k, i| Box::from(uniq[k][i]));
         drop(uniq);
         for row in rows {
             self.ids.push(row.id.into_boxed_str());
@@ -158,20 +167,9 @@ impl Dataset {
         let news = self.push_unique(&fields, &uniq, &slot, &sources);
         drop(uniq);
         // The batch's strings are moved, not copied, into the pending cache.
-        self.pending_cache = news
-            .into_iter()
-            .map(|(k, ps)| {
-                let values = &mut b.fields[k].1.values;
-                let vals = ps
-                    .into_iter()
-                    .map(|(i, p)| {
-                        let v = std::mem::take(&mut values[i as usize]);
-                        (v.into_boxed_str(), p)
-                    })
-                    .collect();
-                (fields[k], vals)
-            })
-            .collect();
+        self.pending_cache = pending(&fields, news, |k, i| {
+            std::mem::take(&mut b.fields[k].1.values[i]).into_boxed_str()
+        });
         // Ids are usually all distinct (then the column's values are the ids in row
         // order, and are moved rather than copied).
         let ids = b.ids;

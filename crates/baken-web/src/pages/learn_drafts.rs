@@ -175,7 +175,7 @@ fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> Answer {
     }
     // In library order (by stage), as a trained observer would meet them.
     indicators.sort_by_key(|id| lib.indicators.iter().position(|i| i.id == *id));
-    let subject = subject_of(signals);
+    let subject = case_subject(signals);
     let (level, _) = expected_reading(lib, subject, &context, &indicators);
     let action = if signals.iter().any(|s| s.acute) {
         Action::CallPolice
@@ -204,11 +204,15 @@ struct Answer {
 /// Whom the dossier's signals are about: a minor when any signal says so (the engine
 /// reads indicators more strictly for minors, and a case must not teach otherwise),
 /// else an adult when any says so, else unknown.
-fn subject_of(signals: &[SignalFacts<'_>]) -> Subject {
-    let said = |s: &str| signals.iter().any(|f| f.draft.subject == s);
-    if said("minor") {
+fn case_subject(signals: &[SignalFacts<'_>]) -> Subject {
+    let said = |s: Subject| {
+        signals
+            .iter()
+            .any(|f| crate::reading::subject_of(&f.draft) == s)
+    };
+    if said(Subject::Minor) {
         Subject::Minor
-    } else if said("adult") {
+    } else if said(Subject::Adult) {
         Subject::Adult
     } else {
         Subject::Unknown
