@@ -16,6 +16,8 @@ pub mod dict;
 pub mod eval;
 pub mod fold;
 pub mod generate;
+#[cfg(feature = "parquet")]
+pub mod hybrid;
 pub mod index;
 pub mod mapping;
 pub mod model;

@@ -304,7 +304,10 @@ pub struct ColumnBatch {
 
 #[cfg(feature = "parquet")]
 mod parquet_input {
+    use crate::hybrid;
     use bytes::{Buf, Bytes};
+    use parquet::basic::{Encoding, Type as PhysicalType};
+    use parquet::column::page::{Page, PageReader};
     use parquet::column::reader::{get_column_reader, ColumnReader};
     use parquet::file::reader::{ChunkReader, FileReader, Length, SerializedFileReader};
     use parquet::file::serialized_reader::SerializedPageReader;
@@ -389,12 +392,156 @@ mod parquet_input {
     /// hash maps small enough to stay in cache (one pass over a whole row group of a
     /// million rows measured slower and took 400 MiB more).
     const CHUNK_ROWS: usize = 65_536;
+    #[cfg(test)]
+    pub(super) const CHUNK_ROWS_FOR_TESTS: usize = CHUNK_ROWS;
 
     /// One column chunk: its values and, per row, the value's index (`u32::MAX` =
-    /// null).
+    /// null). Read from a dictionary, `values` are the dictionary's entries, each
+    /// distinct value once.
     struct RawColumn {
         values: Vec<ByteArray>,
         index: Vec<u32>,
+        from_dictionary: bool,
+    }
+
+    /// Reads a string column chunk straight from its pages when every data page is
+    /// dictionary-encoded: the dictionary gives the distinct values, the pages each
+    /// row's index into it, so no value is copied or hashed per row. `Ok(None)` when a
+    /// page is encoded otherwise (writers fall back to plain pages when a dictionary
+    /// grows too large) or a level encoding is not the usual one: the caller then
+    /// reads the chunk with the general column reader.
+    fn read_dictionary_encoded(
+        mut pages: impl PageReader,
+        max_def: i16,
+        rows: usize,
+    ) -> Result<Option<RawColumn>, String> {
+        let max_def = u32::try_from(max_def).map_err(|e| e.to_string())?;
+        let def_width = hybrid::bit_width_of(max_def);
+        let mut dict: Option<Vec<ByteArray>> = None;
+        let mut index: Vec<u32> = Vec::with_capacity(rows);
+        let (mut defs, mut keys) = (Vec::new(), Vec::new());
+        while let Some(page) = pages.get_next_page().map_err(|e| e.to_string())? {
+            let (buf, levels, values, num_values) = match page {
+                Page::DictionaryPage {
+                    buf,
+                    num_values,
+                    encoding,
+                    ..
+                } => {
+                    if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+                        return Ok(None);
+                    }
+                    dict = Some(plain_byte_arrays(&buf, num_values as usize)?);
+                    continue;
+                }
+                Page::DataPage {
+                    buf,
+                    num_values,
+                    encoding,
+                    def_level_encoding,
+                    ..
+                } => {
+                    if !keys_encoded(encoding)
+                        || (max_def > 0 && def_level_encoding != Encoding::RLE)
+                    {
+                        return Ok(None);
+                    }
+                    // Version 1: the levels carry their length in four bytes.
+                    let len = match max_def {
+                        0 => 0,
+                        _ => le_u32(&buf, 0).ok_or("data page ends before its levels")?,
+                    };
+                    let start = if max_def > 0 { 4 } else { 0 };
+                    (buf, start..start + len, start + len, num_values)
+                }
+                Page::DataPageV2 {
+                    buf,
+                    num_values,
+                    encoding,
+                    def_levels_byte_len,
+                    rep_levels_byte_len,
+                    ..
+                } => {
+                    if !keys_encoded(encoding) || rep_levels_byte_len != 0 {
+                        return Ok(None);
+                    }
+                    let len = def_levels_byte_len as usize;
+                    (buf, 0..len, len, num_values)
+                }
+            };
+            let dict = dict
+                .as_ref()
+                .ok_or("data page before the dictionary page")?;
+            let n = num_values as usize;
+            defs.clear();
+            if max_def > 0 {
+                let level_bytes = buf.get(levels).ok_or("levels outside the page")?;
+                hybrid::decode(level_bytes, def_width, n, &mut defs).map_err(|e| e.to_string())?;
+            }
+            let present = if max_def > 0 {
+                defs.iter().filter(|&&d| d == max_def).count()
+            } else {
+                n
+            };
+            keys.clear();
+            let data = buf.get(values..).ok_or("values outside the page")?;
+            if present > 0 {
+                let (&width, runs) = data.split_first().ok_or("page ends before its values")?;
+                hybrid::decode(runs, width, present, &mut keys).map_err(|e| e.to_string())?;
+            }
+            if let Some(&bad) = keys.iter().find(|&&k| k as usize >= dict.len()) {
+                return Err(format!(
+                    "dictionary index {bad} beyond the dictionary's {} values",
+                    dict.len()
+                ));
+            }
+            if max_def > 0 {
+                let mut next = keys.iter();
+                index.extend(defs.iter().map(|&d| match d == max_def {
+                    true => *next.next().expect("one key per present value"),
+                    false => u32::MAX,
+                }));
+            } else {
+                index.extend_from_slice(&keys);
+            }
+        }
+        let values = dict.unwrap_or_default();
+        if index.len() != rows {
+            return Err(format!("expected {rows} rows, read {}", index.len()));
+        }
+        Ok(Some(RawColumn {
+            values,
+            index,
+            from_dictionary: true,
+        }))
+    }
+
+    /// Whether a data page holds dictionary indices.
+    fn keys_encoded(e: Encoding) -> bool {
+        matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY)
+    }
+
+    /// The four-byte little-endian length at `pos`.
+    fn le_u32(buf: &[u8], pos: usize) -> Option<usize> {
+        let b = buf.get(pos..pos + 4)?;
+        Some(u32::from_le_bytes(b.try_into().expect("four bytes")) as usize)
+    }
+
+    /// Values of a plain-encoded byte-array page: each a four-byte little-endian
+    /// length and the bytes (shared with the page, not copied).
+    fn plain_byte_arrays(buf: &Bytes, n: usize) -> Result<Vec<ByteArray>, String> {
+        let mut out = Vec::with_capacity(n);
+        let mut pos = 0usize;
+        for _ in 0..n {
+            let len = le_u32(buf, pos).ok_or("dictionary page ends inside a length")?;
+            let end = pos + 4 + len;
+            if end > buf.len() {
+                return Err("dictionary page ends inside a value".into());
+            }
+            out.push(ByteArray::from(buf.slice(pos + 4..end)));
+            pos = end;
+        }
+        Ok(out)
     }
 
     fn display_bytes<T: std::fmt::Display>(v: &T) -> ByteArray {
@@ -473,7 +620,11 @@ mod parquet_input {
                 ),
             ));
         }
-        Ok(RawColumn { values, index })
+        Ok(RawColumn {
+            values,
+            index,
+            from_dictionary: false,
+        })
     }
 
     /// Rows `range` of a column, each distinct value once.
@@ -487,9 +638,19 @@ mod parquet_input {
         column: &str,
         first_row: u64,
     ) -> Result<Column, InputError> {
-        let cap = if share { range.len().min(1 << 16) } else { 0 };
+        let cap = if share && !raw.from_dictionary {
+            range.len().min(1 << 16)
+        } else {
+            0
+        };
         let mut seen: FxHashMap<&[u8], u32> =
             FxHashMap::with_capacity_and_hasher(cap, Default::default());
+        // A dictionary's values are distinct already: an array indexed by the
+        // dictionary position replaces the hash map.
+        let mut local: Vec<u32> = match share && raw.from_dictionary {
+            true => vec![u32::MAX; raw.values.len()],
+            false => Vec::new(),
+        };
         let mut col = Column {
             slots: Vec::with_capacity(range.len()),
             values: Vec::new(),
@@ -501,8 +662,12 @@ mod parquet_input {
                 continue;
             }
             let b = raw.values[vi as usize].data();
-            let id = match seen.get(b) {
-                Some(&id) => id,
+            let known = match local.get(vi as usize) {
+                Some(&id) => (id != u32::MAX).then_some(id),
+                None => seen.get(b).copied(),
+            };
+            let id = match known {
+                Some(id) => id,
                 None => {
                     let s = std::str::from_utf8(b).map_err(|e| {
                         let msg = format!("not valid UTF-8 (byte {})", e.valid_up_to());
@@ -510,7 +675,9 @@ mod parquet_input {
                     })?;
                     let id = col.values.len() as u32;
                     col.values.push(s.to_owned());
-                    if share {
+                    if let Some(l) = local.get_mut(vi as usize) {
+                        *l = id;
+                    } else if share {
                         seen.insert(b, id);
                     }
                     id
@@ -570,9 +737,21 @@ mod parquet_input {
                 .par_iter()
                 .zip(chunks)
                 .map(|(&c, chunk)| -> Result<RawColumn, InputError> {
-                    let pages = SerializedPageReader::new(chunk, rg_meta.column(c), rows, None)
-                        .map_err(|e| perr(file, row0, &header[c], e))?;
-                    let cr = get_column_reader(schema.column(c), Box::new(pages));
+                    let pages = || {
+                        SerializedPageReader::new(Arc::clone(&chunk), rg_meta.column(c), rows, None)
+                            .map_err(|e| perr(file, row0, &header[c], e))
+                    };
+                    let descr = schema.column(c);
+                    if descr.physical_type() == PhysicalType::BYTE_ARRAY
+                        && descr.max_rep_level() == 0
+                    {
+                        let read = read_dictionary_encoded(pages()?, descr.max_def_level(), rows)
+                            .map_err(|e| perr(file, row0 + 1, &header[c], e))?;
+                        if let Some(raw) = read {
+                            return Ok(raw);
+                        }
+                    }
+                    let cr = get_column_reader(descr, Box::new(pages()?));
                     read_raw(
                         cr,
                         schema.column(c).max_def_level(),
@@ -591,9 +770,16 @@ mod parquet_input {
             for &(f, c) in &p.fields {
                 fields.push((f, c, next()?));
             }
+            // When every field column came from a dictionary nothing is hashed per
+            // row, and the whole row group is one batch (each distinct value is then
+            // normalised once, without a lookup in the piece cache).
+            let chunk_rows = match fields.iter().all(|(_, _, raw)| raw.from_dictionary) {
+                true => rows.max(1),
+                false => CHUNK_ROWS,
+            };
             let mut start = 0;
             while start < rows {
-                let range = start..(start + CHUNK_ROWS).min(rows);
+                let range = start..(start + chunk_rows).min(rows);
                 let d = |raw: &RawColumn, c: usize, share: bool| {
                     dedup(raw, range.clone(), share, file, &header[c], row0)
                 };
@@ -672,6 +858,7 @@ mod tests {
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
 
+    use super::parquet_input::CHUNK_ROWS_FOR_TESTS;
     use super::*;
     use crate::schema::Field;
 
@@ -681,6 +868,21 @@ mod tests {
             "m.toml",
         )
         .unwrap()
+    }
+
+    /// Writes the next column of `rg`: optional strings.
+    fn write_optional<'a>(
+        rg: &mut parquet::file::writer::SerializedRowGroupWriter<'_, std::fs::File>,
+        col: impl Iterator<Item = Option<&'a str>>,
+    ) {
+        let col: Vec<Option<&str>> = col.collect();
+        let mut c = rg.next_column().unwrap().unwrap();
+        let defs: Vec<i16> = col.iter().map(|v| i16::from(v.is_some())).collect();
+        let v: Vec<ByteArray> = col.iter().flatten().map(|s| ByteArray::from(*s)).collect();
+        c.typed::<ByteArrayType>()
+            .write_batch(&v, Some(&defs), None)
+            .unwrap();
+        c.close().unwrap();
     }
 
     /// A two-row-group file: `id` int64, `cluster` string, `surname` and `city`
@@ -723,13 +925,7 @@ mod tests {
                 .unwrap();
             c.close().unwrap();
             for col in [surnames, cities] {
-                let mut c = rg.next_column().unwrap().unwrap();
-                let defs: Vec<i16> = col.iter().map(|v| i16::from(v.is_some())).collect();
-                let v: Vec<ByteArray> = col.iter().flatten().map(|s| ByteArray::from(*s)).collect();
-                c.typed::<ByteArrayType>()
-                    .write_batch(&v, Some(&defs), None)
-                    .unwrap();
-                c.close().unwrap();
+                write_optional(&mut rg, col.iter().copied());
             }
             rg.close().unwrap();
         }
@@ -770,6 +966,100 @@ mod tests {
         assert_eq!(rows[3].raw.get(Field::City), None);
         assert_eq!(rows[1].truth.as_deref(), Some("a"));
         assert_eq!(rows[1].source, 1);
+    }
+
+    /// `rows` rows of `id`, `surname` (from 300 names, every 7th null) and `city`
+    /// (all distinct, every 5th null), in small pages, written as data pages of
+    /// `version`; with `small_dictionary` the writer falls back to plain pages once a
+    /// dictionary passes 1 KiB.
+    fn dictionary_file(
+        rows: usize,
+        version: parquet::file::properties::WriterVersion,
+        small_dictionary: bool,
+    ) -> (std::fs::File, Vec<[Option<String>; 2]>) {
+        let schema = Arc::new(
+            parse_message_type(
+                "message m { required int64 id; \
+                 optional binary surname (UTF8); optional binary city (UTF8); }",
+            )
+            .unwrap(),
+        );
+        let mut props = WriterProperties::builder()
+            .set_writer_version(version)
+            .set_data_page_row_count_limit(1000)
+            .set_write_batch_size(500);
+        if small_dictionary {
+            props = props.set_dictionary_page_size_limit(1024);
+        }
+        let values: Vec<[Option<String>; 2]> = (0..rows)
+            .map(|i| {
+                [
+                    (i % 7 != 0).then(|| format!("Naam{}ë", (i * 31) % 300)),
+                    (i % 5 != 0).then(|| format!("Stad {i}")),
+                ]
+            })
+            .collect();
+        let file = tempfile::tempfile().unwrap();
+        let mut w =
+            SerializedFileWriter::new(file.try_clone().unwrap(), schema, Arc::new(props.build()))
+                .unwrap();
+        let mut rg = w.next_row_group().unwrap();
+        let mut c = rg.next_column().unwrap().unwrap();
+        let ids: Vec<i64> = (0..rows as i64).collect();
+        c.typed::<Int64Type>()
+            .write_batch(&ids, None, None)
+            .unwrap();
+        c.close().unwrap();
+        for k in 0..2 {
+            write_optional(&mut rg, values.iter().map(|v| v[k].as_deref()));
+        }
+        rg.close().unwrap();
+        w.close().unwrap();
+        (file, values)
+    }
+
+    #[test]
+    fn dictionary_encoded_pages_read_like_plain_ones() {
+        use parquet::file::properties::WriterVersion;
+        let m = Mapping::parse(
+            "id = \"id\"\n[fields]\nsurname = \"surname\"\ncity = \"city\"\n",
+            "m.toml",
+        )
+        .unwrap();
+        let rows = CHUNK_ROWS_FOR_TESTS + 4_500;
+        for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
+            for small_dictionary in [false, true] {
+                let case = format!("{version:?}, small dictionary {small_dictionary}");
+                let (file, values) = dictionary_file(rows, version, small_dictionary);
+                let mut read = Vec::new();
+                read_parquet(file.try_clone().unwrap(), "d.parquet", &m, 0, |r| {
+                    read.push(r);
+                    Ok(())
+                })
+                .unwrap();
+                assert_eq!(read.len(), rows, "{case}");
+                for (i, (r, v)) in read.iter().zip(&values).enumerate() {
+                    assert_eq!(r.id, i.to_string(), "{case}");
+                    assert_eq!(r.raw.get(Field::Surname), v[0].as_deref(), "{case} row {i}");
+                    assert_eq!(r.raw.get(Field::City), v[1].as_deref(), "{case} row {i}");
+                }
+                // Every field from a dictionary: one batch for the row group, each
+                // distinct value once; a column in plain pages: batches of
+                // CHUNK_ROWS rows.
+                let mut batches = Vec::new();
+                read_parquet_columns(file, "d.parquet", &m, 0, |b| {
+                    batches.push(b);
+                    Ok(())
+                })
+                .unwrap();
+                let expected = if small_dictionary { 2 } else { 1 };
+                assert_eq!(batches.len(), expected, "{case}");
+                if !small_dictionary {
+                    let surname = &batches[0].fields.iter().find(|(f, _)| *f == Field::Surname);
+                    assert_eq!(surname.unwrap().1.values.len(), 300, "{case}");
+                }
+            }
+        }
     }
 
     #[test]
