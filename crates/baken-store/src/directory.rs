@@ -3,6 +3,7 @@
 use crate::{map_unique, new_id, Result, Scope, Store, StoreError};
 use baken_domain::{Country, OrgKind, Permission, Role};
 use sqlx::Row;
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
@@ -25,11 +26,24 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
-    pub totp_secret: Option<String>,
+    /// Stays sealed until a code is checked ([`Store::open_totp_secret`]).
+    pub totp_secret: Option<StoredTotpSecret>,
     pub totp_enabled: bool,
     pub disabled: bool,
     pub must_change_password: bool,
     pub lang: Option<String>,
+}
+
+/// A TOTP secret as stored: sealed to its user when the store has a key, in clear
+/// from before one was configured. Reading a user (every request) does not open it;
+/// only checking a code or showing it at enrolment does, and `Debug` shows none of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredTotpSecret(String);
+
+impl std::fmt::Debug for StoredTotpSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoredTotpSecret(..)")
+    }
 }
 
 pub struct NewUser<'a> {
@@ -51,7 +65,9 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User> {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
-        totp_secret: row.try_get("totp_secret")?,
+        totp_secret: row
+            .try_get::<Option<String>, _>("totp_secret")?
+            .map(StoredTotpSecret),
         totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
@@ -241,7 +257,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        self.user_from_row(&row)
+        user_from_row(&row)
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<User> {
@@ -250,7 +266,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        self.user_from_row(&row)
+        user_from_row(&row)
     }
 
     /// Every user with their memberships, for the CLI.
@@ -262,7 +278,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let user = self.user_from_row(row)?;
+            let user = user_from_row(row)?;
             let memberships = self.memberships(&user.id).await?;
             out.push((user, memberships));
         }
@@ -327,23 +343,21 @@ impl Store {
         Ok(())
     }
 
-    /// A user from its row, with the TOTP secret opened when it is sealed.
-    fn user_from_row(&self, row: &sqlx::any::AnyRow) -> Result<User> {
-        let mut user = user_from_row(row)?;
-        if let Some(sealed) = user
-            .totp_secret
-            .as_deref()
-            .and_then(|s| s.strip_prefix(SEALED))
-        {
-            // A sealed secret without the key (a server started without its master key)
-            // is an error, never a silent fallback.
-            let key = self.totp_key.as_ref().ok_or_else(|| {
-                crate::reports::crypto_error("open a TOTP secret without the configured key")
-            })?;
-            let plain = crate::reports::open(key, &format!("totp:{}", user.id), sealed)?;
-            user.totp_secret = Some(crate::reports::text(plain)?);
-        }
-        Ok(user)
+    /// A user's TOTP secret, opened. A sealed secret without the key that sealed it
+    /// (a server started without its master key, or with another) is an error,
+    /// never a silent fallback; so is one copied from another user.
+    pub fn open_totp_secret(&self, user: &User) -> Result<Option<Zeroizing<String>>> {
+        let Some(StoredTotpSecret(stored)) = &user.totp_secret else {
+            return Ok(None);
+        };
+        let Some(sealed) = stored.strip_prefix(SEALED) else {
+            return Ok(Some(Zeroizing::new(stored.clone())));
+        };
+        let key = self.totp_key.as_ref().ok_or_else(|| {
+            crate::reports::crypto_error("open a TOTP secret without the configured key")
+        })?;
+        let plain = crate::reports::open(key, &format!("totp:{}", user.id), sealed)?;
+        Ok(Some(Zeroizing::new(crate::reports::text(plain)?)))
     }
 
     /// A TOTP secret as it is stored: sealed to its user when there is a key.
@@ -452,7 +466,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            let user = self.user_from_row(row)?;
+            let user = user_from_row(row)?;
             let memberships = self
                 .memberships(&user.id)
                 .await?

@@ -33,7 +33,7 @@ pub use contacts::StoredContact;
 pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,
 };
-pub use directory::{Membership, NewUser, Organisation, User};
+pub use directory::{Membership, NewUser, Organisation, StoredTotpSecret, User};
 pub use dossiers::{
     Dossier, DossierBarrier, DossierEvent, DossierReferral, DossierTask, DossierView,
     BARRIER_STATUSES,

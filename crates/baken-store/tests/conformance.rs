@@ -2321,14 +2321,20 @@ async fn totp_sealing_story(store: &Store) {
         let raw = stored(id.clone()).await;
         assert!(raw.starts_with("sealed:") && !raw.contains(secret), "{raw}");
         let user = sealed_store.user_by_id(id).await.unwrap();
-        assert_eq!(user.totp_secret.as_deref(), Some(secret));
+        let opened = sealed_store.open_totp_secret(&user).unwrap();
+        assert_eq!(opened.as_deref().map(String::as_str), Some(secret));
+        // Reading a user leaves the secret sealed, and its Debug shows none of it.
+        assert!(!format!("{user:?}").contains(secret));
+        assert!(!format!("{user:?}").contains(&raw[7..]));
     }
-    // Another key, or none, cannot open them: an error, never a wrong secret.
+    // Another key, or none, cannot open them: an error, never a wrong secret. The
+    // user is still read (listing users does not need the secret).
     let other = store
         .clone()
         .with_totp_key(baken_store::ReportKeys::ephemeral().totp_sealing_key());
-    assert!(other.user_by_id(one).await.is_err());
-    assert!(store.user_by_id(one).await.is_err());
+    let user_one = other.user_by_id(one).await.unwrap();
+    assert!(other.open_totp_secret(&user_one).is_err());
+    assert!(store.open_totp_secret(&user_one).is_err());
     // Bound to its user: a sealed secret copied to another user does not open.
     let raw = stored(one.clone()).await;
     sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
@@ -2337,7 +2343,8 @@ async fn totp_sealing_story(store: &Store) {
         .execute(store.raw_pool())
         .await
         .unwrap();
-    assert!(sealed_store.user_by_id(two).await.is_err());
+    let user_two = sealed_store.user_by_id(two).await.unwrap();
+    assert!(sealed_store.open_totp_secret(&user_two).is_err());
 }
 
 on_both!(totp_sealing_on, totp_sealing_story);

@@ -30,13 +30,8 @@ async fn dossier(app: &TestApp, level: i64) -> String {
 }
 
 async fn confirm(app: &TestApp, client: &common::Client, path: &str, user: &str) -> (u16, String) {
-    let secret = app
-        .store
-        .user_by_username(user)
-        .await
-        .unwrap()
-        .totp_secret
-        .unwrap();
+    let user_row = app.store.user_by_username(user).await.unwrap();
+    let secret = app.store.open_totp_secret(&user_row).unwrap().unwrap();
     let code = baken_web::totp::code_at(&secret, app.clock.now()).unwrap();
     client
         .post_form(path, &[("password", &app.password(user)), ("code", &code)])

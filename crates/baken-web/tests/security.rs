@@ -911,13 +911,13 @@ on_both_backends!(log_out_everywhere_ends_every_session, log_out_everywhere);
 async fn totp_codes_work_once(app: &TestApp) {
     let pw = app.password("demo-analyst");
     app.logged_in("demo-analyst", &pw).await;
+    let analyst = app.store.user_by_username("demo-analyst").await.unwrap();
     let secret = app
         .store
-        .user_by_username("demo-analyst")
-        .await
+        .open_totp_secret(&analyst)
         .unwrap()
-        .totp_secret
-        .unwrap();
+        .unwrap()
+        .to_string();
     // At rest the enrolled secret is sealed (the test app runs with a master key).
     let (stored,): (String,) =
         sqlx::query_as("SELECT totp_secret FROM users WHERE username = 'demo-analyst'")

@@ -139,9 +139,12 @@ async fn confirm(
     let password_ok = verify_password(&form.password, &auth.user.password_hash);
     // The code is claimed only after the password matched, and like at login it works
     // once.
-    let secret = auth.user.totp_secret.as_deref().unwrap_or("");
     let code_ok = !auth.user.totp_enabled
-        || (password_ok && accept_code(state, &auth.user.id, secret, &form.code, now).await?);
+        || (password_ok && {
+            let secret = state.store.open_totp_secret(&auth.user)?;
+            let secret = secret.as_deref().map_or("", String::as_str);
+            accept_code(state, &auth.user.id, secret, &form.code, now).await?
+        });
     let user = Some(auth.user.id.as_str());
     let org = Some(auth.scope.org_id.as_str());
     if !(password_ok && code_ok) {

@@ -172,7 +172,8 @@ pub async fn second_factor_submit(
     let now = state.now();
     let key = format!("totp:{}", auth.user.id);
     let throttled = throttled(&state, &key, now).await?;
-    let secret = auth.user.totp_secret.as_deref().unwrap_or("");
+    let secret = state.store.open_totp_secret(&auth.user)?;
+    let secret = secret.as_deref().map_or("", String::as_str);
     if throttled || !accept_code(&state, &auth.user.id, secret, &form.code, now).await? {
         if !throttled {
             state.store.record_login_failure(&key, now).await?;
@@ -221,8 +222,8 @@ pub async fn enrol_form(State(state): State<AppState>, auth: PartialAuth) -> App
     if auth.pending_step() != Some("/account/second-factor") {
         return Ok(Redirect::to("/").into_response());
     }
-    let secret = match &auth.user.totp_secret {
-        Some(s) => s.clone(),
+    let secret = match state.store.open_totp_secret(&auth.user)? {
+        Some(s) => s.to_string(),
         None => {
             let s = totp::new_secret();
             state.store.set_totp(&auth.user.id, Some(&s), false).await?;
@@ -257,7 +258,7 @@ pub async fn enrol_submit(
     if auth.pending_step() != Some("/account/second-factor") {
         return Ok(Redirect::to("/").into_response());
     }
-    let Some(secret) = auth.user.totp_secret.clone() else {
+    let Some(secret) = state.store.open_totp_secret(&auth.user)? else {
         return Ok(Redirect::to("/account/second-factor").into_response());
     };
     if !accept_code(&state, &auth.user.id, &secret, &form.code, state.now()).await? {

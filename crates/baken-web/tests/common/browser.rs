@@ -327,7 +327,8 @@ impl Browser {
             let user = app.store.user_by_username(username).await.unwrap();
             // Each code works once: a person logging in again waits for the next one.
             app.clock.advance(30);
-            (user.totp_secret.unwrap(), "/login/second-factor")
+            let secret = app.store.open_totp_secret(&user).unwrap().unwrap();
+            (secret.to_string(), "/login/second-factor")
         } else {
             (self.text("#totp-secret").await, "/account/second-factor")
         };
