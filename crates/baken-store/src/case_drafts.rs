@@ -19,6 +19,18 @@ pub struct NewCaseDraft<'a> {
     pub subject: &'a str,
 }
 
+/// A trainer's edit of a draft's text (see [`Store::review_case_draft`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DraftEdit<'a> {
+    pub title: &'a str,
+    pub scenario: &'a str,
+    /// Publish the draft too.
+    pub publish: bool,
+    /// The caller's personal-data check found something in the text: it may be saved
+    /// as a draft, but not published nor saved over a published case.
+    pub findings: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseDraft {
     pub id: String,
@@ -163,8 +175,37 @@ impl Store {
 
     /// One draft, for a trainer or coordinator of its organisation (only trainers edit
     /// and publish); unpublished, only up to the reader's clearance. Anything else is
-    /// `NotFound`. Audited.
+    /// `NotFound`. Audited as a read.
     pub async fn case_draft(&self, scope: &Scope, id: &str, now: i64) -> Result<CaseDraft> {
+        let draft = self.readable_case_draft(scope, id).await?;
+        self.audit_draft(scope, "read", &draft, now).await?;
+        Ok(draft)
+    }
+
+    /// Record `action` on `draft` by the scope's user; the person concerned is its
+    /// dossier's, whose text it came from.
+    async fn audit_draft(
+        &self,
+        scope: &Scope,
+        action: &str,
+        draft: &CaseDraft,
+        now: i64,
+    ) -> Result<i64> {
+        self.audit_read(
+            scope,
+            action,
+            "case_draft",
+            Some(&draft.id),
+            Some(&draft.dossier_id),
+            "learning",
+            now,
+        )
+        .await
+    }
+
+    /// [`Store::case_draft`] without its audit record, for the calls here that audit
+    /// what they do with the draft instead (one record per action).
+    async fn readable_case_draft(&self, scope: &Scope, id: &str) -> Result<CaseDraft> {
         may_read_drafts(scope)?;
         let row = sqlx::query(&format!(
             "SELECT {}, d.confidentiality FROM case_drafts c JOIN dossiers d ON d.id = c.dossier_id \
@@ -183,51 +224,43 @@ impl Store {
         {
             return Err(StoreError::NotFound);
         }
-        self.audit_read(
-            scope,
-            "read",
-            "case_draft",
-            Some(id),
-            Some(&draft.dossier_id),
-            "learning",
-            now,
-        )
-        .await?;
         Ok(draft)
     }
 
     /// The trainer's edit of the text; `publish` also publishes it and records who did.
-    /// The caller has checked the text for personal data first. Audited.
+    /// Refused with `Conflict("text")` for an empty title or scenario, and with
+    /// `Conflict("findings")` when the caller's personal-data check found something and
+    /// the text would be (or stay) published; a refused edit changes and records
+    /// nothing. Audited with one record, the edit or the publication.
     pub async fn review_case_draft(
         &self,
         scope: &Scope,
         id: &str,
-        title: &str,
-        scenario: &str,
-        publish: bool,
+        edit: &DraftEdit<'_>,
         now: i64,
     ) -> Result<()> {
         scope.require(Permission::ManageLearning)?;
-        let draft = self.case_draft(scope, id, now).await?;
+        let draft = self.readable_case_draft(scope, id).await?;
+        let DraftEdit {
+            title,
+            scenario,
+            publish,
+            findings,
+        } = *edit;
         if title.trim().is_empty() || scenario.trim().is_empty() {
             return Err(StoreError::Conflict("text"));
         }
+        if findings && (publish || draft.status == "published") {
+            return Err(StoreError::Conflict("findings"));
+        }
         // Edits and publication are audited like the draft's creation: the text came
         // from a dossier.
-        self.audit_read(
-            scope,
-            if publish {
-                "practice_case:publish"
-            } else {
-                "practice_case:edit"
-            },
-            "case_draft",
-            Some(id),
-            Some(&draft.dossier_id),
-            "learning",
-            now,
-        )
-        .await?;
+        let action = if publish {
+            "practice_case:publish"
+        } else {
+            "practice_case:edit"
+        };
+        self.audit_draft(scope, action, &draft, now).await?;
         let (status, by, at) = if publish {
             ("published", Some(scope.user_id.as_str()), Some(now))
         } else {

@@ -1982,11 +1982,33 @@ async fn case_drafts_story(store: &Store) {
             ("p-trainer", &a, Role::Trainer),
             ("q-coord", &b, Role::Coordinator),
             ("q-trainer", &b, Role::Trainer),
+            ("p-privacy", &a, Role::PrivacyOfficer),
         ],
     )
     .await;
-    let [coord, analyst, trainer, other_coord, other_trainer] =
-        <[Scope; 5]>::try_from(scopes).unwrap();
+    let [coord, analyst, trainer, other_coord, other_trainer, privacy] =
+        <[Scope; 6]>::try_from(scopes).unwrap();
+    // The trainer's audit records about a draft, oldest first.
+    let trail = |id: String| {
+        let (privacy, trainer) = (&privacy, &trainer);
+        async move {
+            let mut records: Vec<_> = store
+                .audit_records(
+                    privacy,
+                    &AuditQuery::ByUser(trainer.user_id.clone()),
+                    100,
+                    NOW,
+                )
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.object_type == "case_draft" && r.object_id.as_ref() == Some(&id))
+                .map(|r| (r.seq, r.action))
+                .collect();
+            records.sort();
+            records
+        }
+    };
     let dossier = store
         .create_dossier(&coord, "Dossier P", 4, &[], NOW)
         .await
@@ -2064,29 +2086,68 @@ async fn case_drafts_story(store: &Store) {
             Err(StoreError::NotFound)
         ));
     }
+    let edit = |title, scenario, publish, findings| baken_store::DraftEdit {
+        title,
+        scenario,
+        publish,
+        findings,
+    };
     for scope in [&other_trainer, &coord] {
         assert!(matches!(
             store
-                .review_case_draft(scope, &id, "x", "y", true, NOW)
+                .review_case_draft(scope, &id, &edit("x", "y", true, false), NOW)
                 .await,
             Err(StoreError::NotFound)
         ));
     }
+    let before = trail(id.clone()).await;
     assert!(matches!(
         store
-            .review_case_draft(&trainer, &id, " ", "y", true, NOW)
+            .review_case_draft(&trainer, &id, &edit(" ", "y", true, false), NOW)
             .await,
         Err(StoreError::Conflict("text"))
     ));
+    // What the personal-data check found something in is not published.
+    assert!(matches!(
+        store
+            .review_case_draft(&trainer, &id, &edit("Casus", "BSN?", true, true), NOW)
+            .await,
+        Err(StoreError::Conflict("findings"))
+    ));
+    assert_eq!(
+        trail(id.clone()).await,
+        before,
+        "a refused edit records nothing"
+    );
+    assert_eq!(
+        store.case_draft(&coord, &id, NOW).await.unwrap().scenario,
+        draft.scenario,
+        "a refused edit changes nothing"
+    );
+    // One edit, one audit record (no read besides it); a draft may be saved with findings.
+    let seen = before.last().map_or(0, |(seq, _)| *seq);
     store
-        .review_case_draft(&trainer, &id, "Casus", "Bewerkt.", false, NOW)
+        .review_case_draft(&trainer, &id, &edit("Casus", "BSN?", false, true), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions_after(&trail(id.clone()).await, seen),
+        ["practice_case:edit"]
+    );
+    store
+        .review_case_draft(&trainer, &id, &edit("Casus", "Bewerkt.", false, false), NOW)
         .await
         .unwrap();
     assert!(store.published_cases(&analyst).await.unwrap().is_empty());
+    let seen = trail(id.clone()).await.last().unwrap().0;
     store
-        .review_case_draft(&trainer, &id, "Casus", "Bewerkt.", true, NOW)
+        .review_case_draft(&trainer, &id, &edit("Casus", "Bewerkt.", true, false), NOW)
         .await
         .unwrap();
+    assert_eq!(
+        actions_after(&trail(id.clone()).await, seen),
+        ["practice_case:publish"]
+    );
     let published = store.published_cases(&analyst).await.unwrap();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].scenario, "Bewerkt.");
@@ -2099,28 +2160,36 @@ async fn case_drafts_story(store: &Store) {
         .await
         .unwrap()
         .is_empty());
-    // Edits and publication are audited, naming the draft.
-    let records = store
-        .audit_records(
-            &Scope {
-                user_id: trainer.user_id.clone(),
-                org_id: trainer.org_id.clone(),
-                roles: vec![Role::PrivacyOfficer],
-            },
-            &AuditQuery::ByUser(trainer.user_id.clone()),
-            20,
-            NOW,
-        )
+    // Published, it is not saved again with findings, but is without.
+    assert!(matches!(
+        store
+            .review_case_draft(&trainer, &id, &edit("Casus", "BSN?", false, true), NOW)
+            .await,
+        Err(StoreError::Conflict("findings"))
+    ));
+    store
+        .review_case_draft(&trainer, &id, &edit("Casus", "Herzien.", false, false), NOW)
         .await
         .unwrap();
-    for action in ["practice_case:edit", "practice_case:publish"] {
-        assert!(
-            records
-                .iter()
-                .any(|r| r.action == action && r.object_id.as_deref() == Some(id.as_str())),
-            "{action}: {records:?}"
-        );
-    }
+    let published = store.published_cases(&analyst).await.unwrap();
+    assert_eq!(published[0].scenario, "Herzien.");
+    assert_eq!(
+        published[0].status, "published",
+        "an edit keeps it published"
+    );
+    // Reading the draft stays audited as a read.
+    let seen = trail(id.clone()).await.last().unwrap().0;
+    store.case_draft(&trainer, &id, NOW).await.unwrap();
+    assert_eq!(actions_after(&trail(id.clone()).await, seen), ["read"]);
+}
+
+/// The actions of `records` (sequence number, action) after sequence number `seen`.
+fn actions_after(records: &[(i64, String)], seen: i64) -> Vec<&str> {
+    records
+        .iter()
+        .filter(|(seq, _)| *seq > seen)
+        .map(|(_, action)| action.as_str())
+        .collect()
 }
 
 on_both!(case_drafts_on, case_drafts_story);

@@ -6,28 +6,8 @@ mod common;
 
 use baken_domain::{htcds, Role};
 use baken_web::Clock;
+use common::export::{dossier, TITLE};
 use common::{TestApp, T0};
-
-const TITLE: &str = "Uitzendbureau Voorbeeld exportdossier";
-
-/// A dossier of the demo coordinator with one signal, at `level`.
-async fn dossier(app: &TestApp, level: i64) -> String {
-    let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
-    let signal = app
-        .submitted_signal(
-            &scope,
-            "registration_desk",
-            &[
-                ("subject".into(), "minor".into()),
-                ("observation".into(), "Veel mensen op één adres".into()),
-            ],
-        )
-        .await;
-    app.store
-        .create_dossier(&scope, TITLE, level, &[signal], T0)
-        .await
-        .unwrap()
-}
 
 async fn confirm(app: &TestApp, client: &common::Client, path: &str, user: &str) -> (u16, String) {
     let user_row = app.store.user_by_username(user).await.unwrap();

@@ -6,7 +6,7 @@
 mod common;
 
 use baken_domain::{Country, OrgKind, Role};
-use baken_store::{hash_password, NewUser};
+use baken_store::{hash_password, AuditQuery, NewUser};
 use common::practice::{dossier_naming_a_person, IBAN, INDICATORS, NAME, PHONE};
 use common::{post_and_land, Client, TestApp, T0};
 
@@ -35,6 +35,31 @@ async fn outsider(app: &TestApp) -> Client {
         .unwrap();
     app.logged_in("elders-trainer", "elders-trainer-password")
         .await
+}
+
+/// The audit records the demo trainer left about the draft after sequence number
+/// `after`, oldest first: (sequence number, action).
+async fn trainer_records(app: &TestApp, draft_id: &str, after: i64) -> Vec<(i64, String)> {
+    let officer = app
+        .demo_scope("demo-privacy-officer", Role::PrivacyOfficer)
+        .await;
+    let trainer = app.store.user_by_username("demo-trainer").await.unwrap();
+    let mut records: Vec<(i64, String)> = app
+        .store
+        .audit_records(&officer, &AuditQuery::ByUser(trainer.id), 200, T0)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.seq > after && r.object_id.as_deref() == Some(draft_id))
+        .map(|r| (r.seq, r.action))
+        .collect();
+    records.sort();
+    records
+}
+
+/// The actions of `records` alone, to compare with what one request should record.
+fn actions(records: &[(i64, String)]) -> Vec<&str> {
+    records.iter().map(|(_, a)| a.as_str()).collect()
 }
 
 async fn practice_case_story(app: &TestApp) {
@@ -128,6 +153,8 @@ async fn practice_case_story(app: &TestApp) {
     assert_eq!(status, 200);
     assert!(review.contains("id=\"draft-form\""), "{review}");
 
+    let seen = trainer_records(app, &draft_id, 0).await.last().unwrap().0;
+
     // An edit that brings in a BSN is refused on publish: 422, the text kept, the finding named.
     let risky = "Een man met BSN 111222333 meldt zich aan de balie; een ander spreekt voor hem.";
     let (status, landed, body) = post_and_land(
@@ -153,6 +180,10 @@ async fn practice_case_story(app: &TestApp) {
         .await
         .unwrap()
         .is_empty());
+    // Refused, nothing was edited: the page shown again is the one read of the draft.
+    let records = trainer_records(app, &draft_id, seen).await;
+    assert_eq!(actions(&records), ["read"]);
+    let seen = records.last().unwrap().0;
 
     // Saved as an edit (not published), the review page shows the finding as a warning.
     let (status, landed, body) = post_and_land(
@@ -167,6 +198,10 @@ async fn practice_case_story(app: &TestApp) {
         "{body}"
     );
     assert!(body.contains("id=\"privacy-warnings\""), "{body}");
+    // One edit, one audit record naming it; then the read of the review page it leads to.
+    let records = trainer_records(app, &draft_id, seen).await;
+    assert_eq!(actions(&records), ["practice_case:edit", "read"]);
+    let seen = records.last().unwrap().0;
 
     // Clean, it is published and lands on the playable case.
     let clean = "Een man meldt zich aan de balie. Een ander spreekt steeds voor hem en houdt zijn papieren vast.";
@@ -183,6 +218,8 @@ async fn practice_case_story(app: &TestApp) {
         "{body}"
     );
     assert!(body.contains(clean), "{body}");
+    let records = trainer_records(app, &draft_id, seen).await;
+    assert_eq!(actions(&records), ["practice_case:publish"]);
 
     // A learner of the organisation sees it on /learn and plays it like a shipped case.
     let (_, learn) = frontline.get("/learn").await;

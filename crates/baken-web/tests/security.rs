@@ -354,9 +354,12 @@ async fn organisation_boundary(app: &TestApp) {
         .review_case_draft(
             &trainer_b,
             &case_draft_b,
-            "Geheime oefencasus van B",
-            "Geheim scenario van B",
-            true,
+            &baken_store::DraftEdit {
+                title: "Geheime oefencasus van B",
+                scenario: "Geheim scenario van B",
+                publish: true,
+                findings: false,
+            },
             T0,
         )
         .await

@@ -25,7 +25,7 @@ use baken_domain::Role;
 use baken_indicators::{Level, Library, Subject, Text};
 use baken_learn::privacy::{self, Kind};
 use baken_learn::Action;
-use baken_store::{CaseDraft, NewCaseDraft, SignalRecord, StoreError};
+use baken_store::{CaseDraft, DraftEdit, NewCaseDraft, SignalRecord, StoreError};
 
 use super::form_value;
 use super::learn_share::{moderate, Warning};
@@ -389,6 +389,17 @@ pub struct DraftPage {
     pub warnings_hint: &'static str,
 }
 
+/// What the personal-data checker finds in a draft's title and scenario.
+fn findings(auth: &Auth, title: &str, scenario: &str) -> Vec<Warning> {
+    moderate(
+        auth,
+        &[
+            ("share-field-title", title),
+            ("practice-field-scenario", scenario),
+        ],
+    )
+}
+
 /// The review page for `d`, with `title` and `scenario` as typed (or as stored).
 fn draft_page(
     state: &AppState,
@@ -401,13 +412,7 @@ fn draft_page(
     let t = &auth.ctx.tr;
     let lang = t.code();
     let lib = &state.library;
-    let warnings = moderate(
-        auth,
-        &[
-            ("share-field-title", title.as_str()),
-            ("practice-field-scenario", scenario.as_str()),
-        ],
-    );
+    let warnings = findings(auth, &title, &scenario);
     let mut c = Chrome::app(auth, "practice-draft-title", "/learn");
     c.title = format!("{} – {}", t.t("practice-draft-title"), d.title);
     DraftPage {
@@ -508,48 +513,50 @@ async fn review(
     if !auth.can(baken_domain::Permission::ManageLearning) {
         return Err(AppError::NotFound);
     }
+    let (title, scenario, error) = typed(&fields);
+    // The store refuses to publish (or keep published) what the checker finds anything
+    // in; a draft may be saved with findings. An accepted edit is the one audit record.
+    // Refused: the message about the text, or none when held back by the findings.
+    let refused = match error {
+        Some(key) => Some(key),
+        None => {
+            let edit = DraftEdit {
+                title: &title,
+                scenario: &scenario,
+                publish,
+                findings: !findings(&auth, &title, &scenario).is_empty(),
+            };
+            match state
+                .store
+                .review_case_draft(&auth.scope, &id, &edit, state.now())
+                .await
+            {
+                Ok(()) if publish => {
+                    let case = format!("/learn/cases/{ORG_CASE_PREFIX}{id}");
+                    return Ok(Redirect::to(&case).into_response());
+                }
+                Ok(()) => return Ok(Redirect::to(&format!("/learn/drafts/{id}")).into_response()),
+                Err(StoreError::Conflict("findings")) => None,
+                Err(StoreError::Conflict(_)) => Some("practice-error-text"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    // Refused: the review page again, with the text as typed and what is wrong with it
+    // (a read of the draft, audited as one).
     let d = state
         .store
         .case_draft(&auth.scope, &id, state.now())
         .await?;
-    let (title, scenario, error) = typed(&fields);
-    if let Some(key) = error {
-        let p = draft_page(&state, &auth, &d, title, scenario, Some(key));
-        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p));
-    }
-    // What is (or stays) published is checked first; a draft may be saved with findings.
-    if publish || d.status == "published" {
-        let p = draft_page(&state, &auth, &d, title.clone(), scenario.clone(), None);
-        if !p.warnings.is_empty() {
-            let p = DraftPage {
-                warnings_title: "practice-held-back",
-                ..p
-            };
-            return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p));
-        }
-    }
-    match state
-        .store
-        .review_case_draft(&auth.scope, &id, &title, &scenario, publish, state.now())
-        .await
-    {
-        Ok(()) if publish => {
-            Ok(Redirect::to(&format!("/learn/cases/{ORG_CASE_PREFIX}{id}")).into_response())
-        }
-        Ok(()) => Ok(Redirect::to(&format!("/learn/drafts/{id}")).into_response()),
-        Err(StoreError::Conflict(_)) => {
-            let p = draft_page(
-                &state,
-                &auth,
-                &d,
-                title,
-                scenario,
-                Some("practice-error-text"),
-            );
-            Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let p = draft_page(&state, &auth, &d, title, scenario, refused);
+    let p = match refused {
+        Some(_) => p,
+        None => DraftPage {
+            warnings_title: "practice-held-back",
+            ..p
+        },
+    };
+    Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &p))
 }
 
 #[cfg(test)]

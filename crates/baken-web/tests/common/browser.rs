@@ -14,6 +14,8 @@ const PAUSE: Duration = Duration::from_millis(100);
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// Where the browser saves downloaded files (inside the profile, removed with it).
+    downloads: PathBuf,
     _profile: tempfile_dir::Dir,
 }
 
@@ -52,11 +54,18 @@ impl Browser {
             .spawn()
             .expect("start chromedriver");
         let profile = std::env::temp_dir().join(format!("baken-chrome-{port}"));
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads).expect("download folder");
         let caps = serde_json::json!({
             "goog:chromeOptions": {
                 "binary": chrome_path,
-                // A Dutch-speaking clerk: Baken's default language must win.
-                "prefs": { "intl.accept_languages": "nl-NL,nl" },
+                "prefs": {
+                    // A Dutch-speaking clerk: Baken's default language must win.
+                    "intl.accept_languages": "nl-NL,nl",
+                    // Files are saved without asking, where `downloaded` looks for them.
+                    "download.default_directory": downloads,
+                    "download.prompt_for_download": false,
+                },
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -78,6 +87,7 @@ impl Browser {
                     return Some(Browser {
                         client,
                         driver,
+                        downloads,
                         _profile: tempfile_dir::Dir(profile),
                     })
                 }
@@ -303,6 +313,37 @@ impl Browser {
         .await
     }
 
+    /// The names of the files the browser has finished downloading, in name order.
+    pub fn downloaded_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.downloads)
+            .expect("download folder")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            // Chromium writes into `NAME.crdownload` (or a temporary name) until done.
+            .filter(|n| !n.ends_with(".crdownload") && !n.starts_with(".com.google"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Wait until the browser has finished downloading a file whose name `matches`, and
+    /// return its name and contents (a download leaves the page where it was).
+    pub async fn downloaded(&self, matches: impl Fn(&str) -> bool) -> (String, Vec<u8>) {
+        for _ in 0..TRIES {
+            if let Some(name) = self.downloaded_files().into_iter().find(|n| matches(n)) {
+                let bytes = std::fs::read(self.downloads.join(&name)).expect("downloaded file");
+                return (name, bytes);
+            }
+            tokio::time::sleep(PAUSE).await;
+        }
+        panic!(
+            "no matching download; the folder holds {:?}",
+            std::fs::read_dir(&self.downloads).map(|d| d
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name())
+                .collect::<Vec<_>>())
+        );
+    }
+
     /// Log in through the pages as a demo user: password, then the second factor,
     /// enrolled from the code shown on the page the first time.
     pub async fn login(&self, app: &super::TestApp, username: &str) {
@@ -323,18 +364,14 @@ impl Browser {
             .find(Locator::Css("form[action='/login/second-factor']"))
             .await
             .is_ok();
-        let (secret, form) = if enrolled {
-            let user = app.store.user_by_username(username).await.unwrap();
-            // Each code works once: a person logging in again waits for the next one.
-            app.clock.advance(30);
-            let secret = app.store.open_totp_secret(&user).unwrap().unwrap();
-            (secret.to_string(), "/login/second-factor")
+        let (code, form) = if enrolled {
+            (app.next_code(username).await, "/login/second-factor")
         } else {
-            (self.text("#totp-secret").await, "/account/second-factor")
+            let secret = self.text("#totp-secret").await;
+            let now = baken_web::Clock::now(app.clock.as_ref());
+            let code = baken_web::totp::code_at(secret.trim(), now).unwrap();
+            (code, "/account/second-factor")
         };
-        let code =
-            baken_web::totp::code_at(secret.trim(), baken_web::Clock::now(app.clock.as_ref()))
-                .unwrap();
         self.fill("code", &code).await;
         self.click_and_load(&format!("form[action='{form}'] button[type='submit']"))
             .await;

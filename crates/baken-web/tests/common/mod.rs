@@ -115,6 +115,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The code an enrolled user's authenticator app shows for the next step. Each code
+    /// works once (logging in used the current one), so the clock moves on to the next.
+    pub async fn next_code(&self, username: &str) -> String {
+        let user = self.store.user_by_username(username).await.unwrap();
+        let secret = self.store.open_totp_secret(&user).unwrap();
+        let secret = secret.expect("second factor enrolled");
+        self.clock.advance(30);
+        baken_web::totp::code_at(&secret, self.clock.now()).unwrap()
+    }
+
     pub fn password(&self, username: &str) -> String {
         self.demo
             .iter()
@@ -148,11 +158,7 @@ impl TestApp {
                 .await
                 .1
         } else if page.contains("action=\"/login/second-factor\"") {
-            let user = self.store.user_by_username(username).await.unwrap();
-            let secret = self.store.open_totp_secret(&user).unwrap().unwrap();
-            // Each code works once: a person logging in again waits for the next one.
-            self.clock.advance(30);
-            let code = baken_web::totp::code_at(&secret, self.clock.now()).unwrap();
+            let code = self.next_code(username).await;
             c.post_form("/login/second-factor", &[("code", &code)])
                 .await
                 .1
@@ -308,6 +314,34 @@ pub mod practice {
             .await
             .unwrap();
         (coord, dossier)
+    }
+}
+
+/// The export fixture shared by the HTTP and the browser test of exports.
+pub mod export {
+    use super::{TestApp, T0};
+    use baken_domain::Role;
+
+    pub const TITLE: &str = "Uitzendbureau Voorbeeld exportdossier";
+
+    /// A dossier of the demo coordinator titled [`TITLE`] with one signal (about a
+    /// minor), at `level`.
+    pub async fn dossier(app: &TestApp, level: i64) -> String {
+        let scope = app.demo_scope("demo-coordinator", Role::Coordinator).await;
+        let signal = app
+            .submitted_signal(
+                &scope,
+                "registration_desk",
+                &[
+                    ("subject".into(), "minor".into()),
+                    ("observation".into(), "Veel mensen op één adres".into()),
+                ],
+            )
+            .await;
+        app.store
+            .create_dossier(&scope, TITLE, level, &[signal], T0)
+            .await
+            .unwrap()
     }
 }
 
