@@ -29,9 +29,15 @@ pub struct DraftEdit<'a> {
     /// The caller's personal-data check found something in the text: it may be saved
     /// as a draft, but not published nor saved over a published case.
     pub findings: bool,
+    /// Whom the case is about (`adult`, `minor`, `unknown`), when the trainer sets it;
+    /// `None` keeps the stored one.
+    pub subject: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The subjects a practice case can be about.
+pub const CASE_SUBJECTS: [&str; 3] = ["adult", "minor", "unknown"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseDraft {
     pub id: String,
     pub org_id: String,
@@ -228,7 +234,8 @@ impl Store {
     }
 
     /// The trainer's edit of the text; `publish` also publishes it and records who did.
-    /// Refused with `Conflict("text")` for an empty title or scenario, and with
+    /// Refused with `Conflict("text")` for an empty title or scenario, `Conflict("subject")`
+    /// for a subject outside [`CASE_SUBJECTS`], and with
     /// `Conflict("findings")` when the caller's personal-data check found something and
     /// the text would be (or stay) published; a refused edit changes and records
     /// nothing. Audited with one record, the edit or the publication.
@@ -246,9 +253,13 @@ impl Store {
             scenario,
             publish,
             findings,
+            subject,
         } = *edit;
         if title.trim().is_empty() || scenario.trim().is_empty() {
             return Err(StoreError::Conflict("text"));
+        }
+        if subject.is_some_and(|s| !CASE_SUBJECTS.contains(&s)) {
+            return Err(StoreError::Conflict("subject"));
         }
         if findings && (publish || draft.status == "published") {
             return Err(StoreError::Conflict("findings"));
@@ -268,14 +279,15 @@ impl Store {
         };
         sqlx::query(
             "UPDATE case_drafts SET title = $1, scenario = $2, status = $3, \
-             published_by = COALESCE($4, published_by), published_at = COALESCE($5, published_at) \
-             WHERE id = $6",
+             published_by = COALESCE($4, published_by), published_at = COALESCE($5, published_at), \
+             subject = COALESCE($6, subject) WHERE id = $7",
         )
         .bind(title)
         .bind(scenario)
         .bind(status)
         .bind(by)
         .bind(at)
+        .bind(subject)
         .bind(id)
         .execute(&self.pool)
         .await?;

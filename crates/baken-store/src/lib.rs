@@ -28,7 +28,7 @@ pub mod testkit;
 pub use audit::{AuditEntry, AuditQuery, VerifyOutcome};
 pub use baken_domain::audit::AuditRecord;
 pub use baken_domain::triage::InboxCursor;
-pub use case_drafts::{CaseDraft, DraftEdit, NewCaseDraft};
+pub use case_drafts::{CaseDraft, DraftEdit, NewCaseDraft, CASE_SUBJECTS};
 pub use contacts::StoredContact;
 pub use credentials::{
     generate_password, hash_password, random_token, sha256_hex, verify_password,

@@ -2091,6 +2091,7 @@ async fn case_drafts_story(store: &Store) {
         scenario,
         publish,
         findings,
+        subject: None,
     };
     for scope in [&other_trainer, &coord] {
         assert!(matches!(
@@ -2114,6 +2115,17 @@ async fn case_drafts_story(store: &Store) {
             .await,
         Err(StoreError::Conflict("findings"))
     ));
+    // A subject outside adult / minor / unknown is refused.
+    let wrong_subject = baken_store::DraftEdit {
+        subject: Some("child"),
+        ..edit("Casus", "y", false, false)
+    };
+    assert!(matches!(
+        store
+            .review_case_draft(&trainer, &id, &wrong_subject, NOW)
+            .await,
+        Err(StoreError::Conflict("subject"))
+    ));
     assert_eq!(
         trail(id.clone()).await,
         before,
@@ -2134,10 +2146,23 @@ async fn case_drafts_story(store: &Store) {
         actions_after(&trail(id.clone()).await, seen),
         ["practice_case:edit"]
     );
+    // The trainer sets whom the case is about; an edit without a subject keeps it.
+    let subject = || async { store.case_draft(&coord, &id, NOW).await.unwrap().subject };
+    assert_eq!(subject().await, "minor");
+    let to_adult = baken_store::DraftEdit {
+        subject: Some("adult"),
+        ..edit("Casus", "Bewerkt.", false, false)
+    };
+    store
+        .review_case_draft(&trainer, &id, &to_adult, NOW)
+        .await
+        .unwrap();
+    assert_eq!(subject().await, "adult");
     store
         .review_case_draft(&trainer, &id, &edit("Casus", "Bewerkt.", false, false), NOW)
         .await
         .unwrap();
+    assert_eq!(subject().await, "adult");
     assert!(store.published_cases(&analyst).await.unwrap().is_empty());
     let seen = trail(id.clone()).await.last().unwrap().0;
     store

@@ -152,6 +152,11 @@ async fn practice_case_story(app: &TestApp) {
     let (status, review) = trainer.get(&draft_path).await;
     assert_eq!(status, 200);
     assert!(review.contains("id=\"draft-form\""), "{review}");
+    // The trainer can set whom the case is about; the stored subject is chosen.
+    assert!(
+        review.contains("<option value=\"adult\" selected>Volwassene</option>"),
+        "{review}"
+    );
 
     let seen = trainer_records(app, &draft_id, 0).await.last().unwrap().0;
 
@@ -185,11 +190,34 @@ async fn practice_case_story(app: &TestApp) {
     assert_eq!(actions(&records), ["read"]);
     let seen = records.last().unwrap().0;
 
-    // Saved as an edit (not published), the review page shows the finding as a warning.
+    // A subject the form does not offer is refused with the text kept.
+    let (status, body) = trainer
+        .post_form(
+            &draft_path,
+            &[
+                ("title", "De tolk"),
+                ("scenario", risky),
+                ("subject", "kind"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("Kies over wie de casus gaat"), "{body}");
+    assert!(body.contains(&format!(">{risky}</textarea>")), "{body}");
+    let records = trainer_records(app, &draft_id, seen).await;
+    assert_eq!(actions(&records), ["read"]);
+    let seen = records.last().unwrap().0;
+
+    // Saved as an edit (not published), the review page shows the finding as a warning,
+    // and the case is now about a minor.
     let (status, landed, body) = post_and_land(
         &trainer,
         &draft_path,
-        &[("title", "De tolk aan de balie"), ("scenario", risky)],
+        &[
+            ("title", "De tolk aan de balie"),
+            ("scenario", risky),
+            ("subject", "minor"),
+        ],
     )
     .await;
     assert_eq!(
@@ -198,6 +226,11 @@ async fn practice_case_story(app: &TestApp) {
         "{body}"
     );
     assert!(body.contains("id=\"privacy-warnings\""), "{body}");
+    assert!(
+        body.contains("id=\"draft-subject\">Minderjarige (jonger dan 18)</dd>"),
+        "{body}"
+    );
+    assert!(body.contains("<option value=\"minor\" selected>"), "{body}");
     // One edit, one audit record naming it; then the read of the review page it leads to.
     let records = trainer_records(app, &draft_id, seen).await;
     assert_eq!(actions(&records), ["practice_case:edit", "read"]);
@@ -208,7 +241,11 @@ async fn practice_case_story(app: &TestApp) {
     let (status, landed, body) = post_and_land(
         &trainer,
         &format!("{draft_path}/publish"),
-        &[("title", "De tolk aan de balie"), ("scenario", clean)],
+        &[
+            ("title", "De tolk aan de balie"),
+            ("scenario", clean),
+            ("subject", "adult"),
+        ],
     )
     .await;
     let case_path = format!("/learn/cases/org-{draft_id}");

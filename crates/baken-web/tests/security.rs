@@ -359,6 +359,7 @@ async fn organisation_boundary(app: &TestApp) {
                 scenario: "Geheim scenario van B",
                 publish: true,
                 findings: false,
+                subject: None,
             },
             T0,
         )

@@ -25,7 +25,7 @@ use baken_domain::Role;
 use baken_indicators::{Level, Library, Subject, Text};
 use baken_learn::privacy::{self, Kind};
 use baken_learn::Action;
-use baken_store::{CaseDraft, DraftEdit, NewCaseDraft, SignalRecord, StoreError};
+use baken_store::{CaseDraft, DraftEdit, NewCaseDraft, SignalRecord, StoreError, CASE_SUBJECTS};
 
 use super::form_value;
 use super::learn_share::{moderate, Warning};
@@ -177,19 +177,38 @@ fn answer_of(lib: &Library, signals: &[SignalFacts<'_>]) -> Answer {
     indicators.sort_by_key(|id| lib.indicators.iter().position(|i| i.id == *id));
     let subject = case_subject(signals);
     let (level, _) = expected_reading(lib, subject, &context, &indicators);
-    let action = if signals.iter().any(|s| s.acute) {
+    let acute = if signals.iter().any(|s| s.acute) {
         Action::CallPolice
-    } else if level == Level::None {
-        Action::Nothing
     } else {
         Action::RecordSignal
     };
+    let action = expected_action(acute, level);
     Answer {
         context,
         indicators,
         action,
         subject,
     }
+}
+
+/// The action a case expects: calling the police stays (a signal was marked acute);
+/// otherwise nothing when the engine reads no level, else recording a signal. Applied
+/// again when a case is played or reviewed, so that a trainer who changes whom the case
+/// is about changes the expected action with the reading.
+fn expected_action(stored: Action, level: Level) -> Action {
+    match (stored, level) {
+        (Action::CallPolice, _) => Action::CallPolice,
+        (_, Level::None) => Action::Nothing,
+        _ => Action::RecordSignal,
+    }
+}
+
+/// A stored draft's expected action for `level`.
+fn stored_action(d: &CaseDraft, level: Level) -> Action {
+    expected_action(
+        Action::parse(&d.expected_action).unwrap_or(Action::RecordSignal),
+        level,
+    )
 }
 
 /// What a practice case drafted from a dossier expects of the learner.
@@ -243,7 +262,7 @@ pub(crate) fn org_case(lib: &Library, d: &CaseDraft) -> baken_learn::Case {
         indicators: d.indicators.clone(),
         level,
         phenomena,
-        action: Action::parse(&d.expected_action).unwrap_or(Action::RecordSignal),
+        action: stored_action(d, level),
         title: text(&d.title),
         scenario: text(&d.scenario),
         file: String::new(),
@@ -379,6 +398,8 @@ pub struct DraftPage {
     pub context: String,
     /// Whom the case is about, translated.
     pub subject: String,
+    /// The subject choices (value, label, selected) for a trainer.
+    pub subjects: Vec<(&'static str, String, bool)>,
     pub indicators: Vec<String>,
     pub action: String,
     pub error: Option<String>,
@@ -400,15 +421,21 @@ fn findings(auth: &Auth, title: &str, scenario: &str) -> Vec<Warning> {
     )
 }
 
-/// The review page for `d`, with `title` and `scenario` as typed (or as stored).
+/// The review page for `d`, with `title`, `scenario` and `subject` as typed (or as
+/// stored); the expected action follows the subject.
 fn draft_page(
     state: &AppState,
     auth: &Auth,
     d: &CaseDraft,
-    title: String,
-    scenario: String,
+    typed: TypedDraft,
     error: Option<&str>,
 ) -> DraftPage {
+    let TypedDraft {
+        title,
+        scenario,
+        subject,
+    } = typed;
+    let subject = subject.unwrap_or_else(|| stored_subject(d));
     let t = &auth.ctx.tr;
     let lang = t.code();
     let lib = &state.library;
@@ -422,7 +449,11 @@ fn draft_page(
         published: d.status == "published",
         can_edit: auth.can(baken_domain::Permission::ManageLearning),
         context: super::signals::context_name(state, t, &d.context),
-        subject: t.t(&format!("subject-{}", stored_subject(d).as_str())),
+        subject: t.t(&format!("subject-{}", subject.as_str())),
+        subjects: CASE_SUBJECTS
+            .iter()
+            .map(|&v| (v, t.t(&format!("subject-{v}")), v == subject.as_str()))
+            .collect(),
         indicators: d
             .indicators
             .iter()
@@ -433,10 +464,12 @@ fn draft_page(
             .collect(),
         action: t.t(&format!(
             "learn-action-{}",
-            Action::parse(&d.expected_action)
-                .unwrap_or(Action::RecordSignal)
-                .as_str()
-                .replace('_', "-")
+            stored_action(
+                d,
+                expected_reading(lib, subject, &d.context, &d.indicators).0
+            )
+            .as_str()
+            .replace('_', "-")
         )),
         title,
         scenario,
@@ -458,27 +491,50 @@ pub async fn show(
         .store
         .case_draft(&auth.scope, &id, state.now())
         .await?;
-    let p = draft_page(&state, &auth, &d, d.title.clone(), d.scenario.clone(), None);
+    let stored = TypedDraft {
+        title: d.title.clone(),
+        scenario: d.scenario.clone(),
+        subject: None,
+    };
+    let p = draft_page(&state, &auth, &d, stored, None);
     Ok(page(StatusCode::OK, &p))
 }
 
 /// The typed text, or the message for what is wrong with it. Browsers send a textarea's
 /// line breaks as CRLF; the scenario is kept with plain `\n`, so that its blank lines
 /// still separate the paragraphs the case page shows.
-fn typed(fields: &[(String, String)]) -> (String, String, Option<&'static str>) {
+fn typed(fields: &[(String, String)]) -> (TypedDraft, Option<&'static str>) {
     let title = form_value(fields, "title").trim().to_string();
     let scenario = form_value(fields, "scenario")
         .replace("\r\n", "\n")
         .trim()
         .to_string();
+    // No subject field (a form from before subjects could be chosen) keeps the stored one.
+    let subject_field = form_value(fields, "subject");
+    let subject = Subject::try_from(subject_field.to_string()).ok();
     let error = if title.is_empty() || scenario.is_empty() {
         Some("practice-error-text")
     } else if title.chars().count() > MAX_TITLE || scenario.chars().count() > MAX_SCENARIO {
         Some("share-error-too-long")
+    } else if !subject_field.is_empty() && subject.is_none() {
+        Some("practice-error-subject")
     } else {
         None
     };
-    (title, scenario, error)
+    let typed = TypedDraft {
+        title,
+        scenario,
+        subject,
+    };
+    (typed, error)
+}
+
+/// A draft's text and subject as the trainer typed and chose them.
+struct TypedDraft {
+    title: String,
+    scenario: String,
+    /// `None`: as stored.
+    subject: Option<Subject>,
 }
 
 /// `POST /learn/drafts/{id}`: save the trainer's edit (findings stay shown as warnings).
@@ -513,7 +569,8 @@ async fn review(
     if !auth.can(baken_domain::Permission::ManageLearning) {
         return Err(AppError::NotFound);
     }
-    let (title, scenario, error) = typed(&fields);
+    let (typed, error) = typed(&fields);
+    let (title, scenario) = (&typed.title, &typed.scenario);
     // The store refuses to publish (or keep published) what the checker finds anything
     // in; a draft may be saved with findings. An accepted edit is the one audit record.
     // Refused: the message about the text, or none when held back by the findings.
@@ -521,10 +578,11 @@ async fn review(
         Some(key) => Some(key),
         None => {
             let edit = DraftEdit {
-                title: &title,
-                scenario: &scenario,
+                title,
+                scenario,
                 publish,
-                findings: !findings(&auth, &title, &scenario).is_empty(),
+                findings: !findings(&auth, title, scenario).is_empty(),
+                subject: typed.subject.map(|s| s.as_str()),
             };
             match state
                 .store
@@ -548,7 +606,7 @@ async fn review(
         .store
         .case_draft(&auth.scope, &id, state.now())
         .await?;
-    let p = draft_page(&state, &auth, &d, title, scenario, refused);
+    let p = draft_page(&state, &auth, &d, typed, refused);
     let p = match refused {
         Some(_) => p,
         None => DraftPage {
@@ -636,6 +694,52 @@ mod tests {
     }
 
     #[test]
+    fn the_expected_action_follows_whom_the_case_is_about() {
+        // IDR-13 alone reads as nothing for an adult, and as weak for a minor.
+        let lib = lib();
+        let draft = |subject: &str, action: &str| CaseDraft {
+            context: "registration_desk".into(),
+            indicators: vec!["IDR-13".into()],
+            subject: subject.into(),
+            expected_action: action.into(),
+            ..CaseDraft::default()
+        };
+        let played = |d: &CaseDraft| {
+            let case = org_case(&lib, d);
+            (case.level, case.action)
+        };
+        assert_eq!(
+            played(&draft("adult", "nothing")),
+            (Level::None, Action::Nothing)
+        );
+        assert_eq!(
+            played(&draft("minor", "nothing")),
+            (Level::Weak, Action::RecordSignal)
+        );
+        // Back to an adult: nothing again. Acute danger stays a call to the police.
+        assert_eq!(
+            played(&draft("adult", "record_signal")),
+            (Level::None, Action::Nothing)
+        );
+        assert_eq!(played(&draft("adult", "call_police")).1, Action::CallPolice);
+    }
+
+    #[test]
+    fn a_chosen_subject_is_typed_and_a_wrong_one_refused() {
+        let form = |subject: &str| {
+            vec![
+                ("title".to_string(), "T".to_string()),
+                ("scenario".to_string(), "S".to_string()),
+                ("subject".to_string(), subject.to_string()),
+            ]
+        };
+        let (t, error) = typed(&form("minor"));
+        assert_eq!((t.subject, error), (Some(Subject::Minor), None));
+        let (t, error) = typed(&form("child"));
+        assert_eq!((t.subject, error), (None, Some("practice-error-subject")));
+    }
+
+    #[test]
     fn a_case_about_a_minor_is_read_as_about_a_minor() {
         let lib = lib();
         let with = |subject: &'static str| {
@@ -692,8 +796,9 @@ mod tests {
             ("title".to_string(), "T".to_string()),
             ("scenario".to_string(), "Een.\r\n\r\nTwee.\r\n".to_string()),
         ];
-        let (_, scenario, error) = typed(&fields);
-        assert_eq!(scenario, "Een.\n\nTwee.");
+        let (typed, error) = typed(&fields);
+        assert_eq!(typed.scenario, "Een.\n\nTwee.");
+        assert_eq!(typed.subject, None);
         assert_eq!(error, None);
     }
 
