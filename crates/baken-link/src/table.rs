@@ -417,11 +417,16 @@ mod parquet_input {
     ) -> Result<Option<RawColumn>, String> {
         let max_def = u32::try_from(max_def).map_err(|e| e.to_string())?;
         let def_width = hybrid::bit_width_of(max_def);
-        let mut dict: Option<Vec<ByteArray>> = None;
+        let mut dict: Option<Vec<Bytes>> = None;
+        // The dictionary page's number of values (plain values are appended after them).
+        let mut dict_len = 0usize;
+        // Distinct values of plain pages after the dictionary's, found by hashing
+        // (a writer falls back to plain pages when its dictionary grows too large).
+        let mut fallback: Option<FxHashMap<Bytes, u32>> = None;
         let mut index: Vec<u32> = Vec::with_capacity(rows);
         let (mut defs, mut keys) = (Vec::new(), Vec::new());
         while let Some(page) = pages.get_next_page().map_err(|e| e.to_string())? {
-            let (buf, levels, values, num_values) = match page {
+            let (buf, levels, values, num_values, encoding) = match page {
                 Page::DictionaryPage {
                     buf,
                     num_values,
@@ -431,7 +436,9 @@ mod parquet_input {
                     if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
                         return Ok(None);
                     }
-                    dict = Some(plain_byte_arrays(&buf, num_values as usize)?);
+                    let entries = plain_byte_arrays(&buf, num_values as usize)?;
+                    dict_len = entries.len();
+                    dict = Some(entries);
                     continue;
                 }
                 Page::DataPage {
@@ -441,7 +448,7 @@ mod parquet_input {
                     def_level_encoding,
                     ..
                 } => {
-                    if !keys_encoded(encoding)
+                    if !readable(encoding, &dict)
                         || (max_def > 0 && def_level_encoding != Encoding::RLE)
                     {
                         return Ok(None);
@@ -452,7 +459,7 @@ mod parquet_input {
                         _ => le_u32(&buf, 0).ok_or("data page ends before its levels")?,
                     };
                     let start = if max_def > 0 { 4 } else { 0 };
-                    (buf, start..start + len, start + len, num_values)
+                    (buf, start..start + len, start + len, num_values, encoding)
                 }
                 Page::DataPageV2 {
                     buf,
@@ -462,15 +469,15 @@ mod parquet_input {
                     rep_levels_byte_len,
                     ..
                 } => {
-                    if !keys_encoded(encoding) || rep_levels_byte_len != 0 {
+                    if !readable(encoding, &dict) || rep_levels_byte_len != 0 {
                         return Ok(None);
                     }
                     let len = def_levels_byte_len as usize;
-                    (buf, 0..len, len, num_values)
+                    (buf, 0..len, len, num_values, encoding)
                 }
             };
             let dict = dict
-                .as_ref()
+                .as_mut()
                 .ok_or("data page before the dictionary page")?;
             let n = num_values as usize;
             defs.clear();
@@ -484,16 +491,34 @@ mod parquet_input {
                 n
             };
             keys.clear();
-            let data = buf.get(values..).ok_or("values outside the page")?;
-            if present > 0 {
-                let (&width, runs) = data.split_first().ok_or("page ends before its values")?;
-                hybrid::decode(runs, width, present, &mut keys).map_err(|e| e.to_string())?;
+            if values > buf.len() {
+                return Err("values outside the page".into());
             }
-            if let Some(&bad) = keys.iter().find(|&&k| k as usize >= dict.len()) {
-                return Err(format!(
-                    "dictionary index {bad} beyond the dictionary's {} values",
-                    dict.len()
-                ));
+            if encoding == Encoding::PLAIN {
+                let seen = fallback.get_or_insert_with(|| {
+                    let mut m = FxHashMap::with_capacity_and_hasher(dict.len(), Default::default());
+                    for (i, v) in dict.iter().enumerate() {
+                        m.entry(v.clone()).or_insert(i as u32);
+                    }
+                    m
+                });
+                for v in plain_byte_arrays(&buf.slice(values..), present)? {
+                    let id = *seen.entry(v).or_insert_with_key(|v| {
+                        dict.push(v.clone());
+                        (dict.len() - 1) as u32
+                    });
+                    keys.push(id);
+                }
+            } else if present > 0 {
+                let (&width, runs) = buf[values..]
+                    .split_first()
+                    .ok_or("page ends before its values")?;
+                hybrid::decode(runs, width, present, &mut keys).map_err(|e| e.to_string())?;
+                if let Some(&bad) = keys.iter().find(|&&k| k as usize >= dict_len) {
+                    return Err(format!(
+                        "dictionary index {bad} beyond the dictionary's {dict_len} values"
+                    ));
+                }
             }
             if max_def > 0 {
                 let mut next = keys.iter();
@@ -505,7 +530,11 @@ mod parquet_input {
                 index.extend_from_slice(&keys);
             }
         }
-        let values = dict.unwrap_or_default();
+        let values = dict
+            .unwrap_or_default()
+            .into_iter()
+            .map(ByteArray::from)
+            .collect();
         if index.len() != rows {
             return Err(format!("expected {rows} rows, read {}", index.len()));
         }
@@ -516,9 +545,14 @@ mod parquet_input {
         }))
     }
 
-    /// Whether a data page holds dictionary indices.
-    fn keys_encoded(e: Encoding) -> bool {
-        matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY)
+    /// Whether a data page can be read here: dictionary indices, or plain values after
+    /// a dictionary (a column without a dictionary is left to the general reader).
+    fn readable(e: Encoding, dict: &Option<Vec<Bytes>>) -> bool {
+        match e {
+            Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => true,
+            Encoding::PLAIN => dict.is_some(),
+            _ => false,
+        }
     }
 
     /// The four-byte little-endian length at `pos`.
@@ -529,7 +563,7 @@ mod parquet_input {
 
     /// Values of a plain-encoded byte-array page: each a four-byte little-endian
     /// length and the bytes (shared with the page, not copied).
-    fn plain_byte_arrays(buf: &Bytes, n: usize) -> Result<Vec<ByteArray>, String> {
+    fn plain_byte_arrays(buf: &Bytes, n: usize) -> Result<Vec<Bytes>, String> {
         let mut out = Vec::with_capacity(n);
         let mut pos = 0usize;
         for _ in 0..n {
@@ -538,7 +572,7 @@ mod parquet_input {
             if end > buf.len() {
                 return Err("dictionary page ends inside a value".into());
             }
-            out.push(ByteArray::from(buf.slice(pos + 4..end)));
+            out.push(buf.slice(pos + 4..end));
             pos = end;
         }
         Ok(out)
@@ -968,14 +1002,24 @@ mod tests {
         assert_eq!(rows[1].source, 1);
     }
 
+    /// How the test file's string columns are encoded.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Dictionary {
+        /// Every page holds dictionary indices.
+        Whole,
+        /// The writer falls back to plain pages once a dictionary passes 1 KiB.
+        Overflowing,
+        /// The city column has no dictionary at all.
+        CityPlain,
+    }
+
     /// `rows` rows of `id`, `surname` (from 300 names, every 7th null) and `city`
     /// (all distinct, every 5th null), in small pages, written as data pages of
-    /// `version`; with `small_dictionary` the writer falls back to plain pages once a
-    /// dictionary passes 1 KiB.
+    /// `version`.
     fn dictionary_file(
         rows: usize,
         version: parquet::file::properties::WriterVersion,
-        small_dictionary: bool,
+        dictionary: Dictionary,
     ) -> (std::fs::File, Vec<[Option<String>; 2]>) {
         let schema = Arc::new(
             parse_message_type(
@@ -988,8 +1032,13 @@ mod tests {
             .set_writer_version(version)
             .set_data_page_row_count_limit(1000)
             .set_write_batch_size(500);
-        if small_dictionary {
-            props = props.set_dictionary_page_size_limit(1024);
+        match dictionary {
+            Dictionary::Whole => {}
+            Dictionary::Overflowing => props = props.set_dictionary_page_size_limit(1024),
+            Dictionary::CityPlain => {
+                let city = parquet::schema::types::ColumnPath::from("city");
+                props = props.set_column_dictionary_enabled(city, false);
+            }
         }
         let values: Vec<[Option<String>; 2]> = (0..rows)
             .map(|i| {
@@ -1028,9 +1077,13 @@ mod tests {
         .unwrap();
         let rows = CHUNK_ROWS_FOR_TESTS + 4_500;
         for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
-            for small_dictionary in [false, true] {
-                let case = format!("{version:?}, small dictionary {small_dictionary}");
-                let (file, values) = dictionary_file(rows, version, small_dictionary);
+            for dictionary in [
+                Dictionary::Whole,
+                Dictionary::Overflowing,
+                Dictionary::CityPlain,
+            ] {
+                let case = format!("{version:?}, {dictionary:?}");
+                let (file, values) = dictionary_file(rows, version, dictionary);
                 let mut read = Vec::new();
                 read_parquet(file.try_clone().unwrap(), "d.parquet", &m, 0, |r| {
                     read.push(r);
@@ -1043,21 +1096,25 @@ mod tests {
                     assert_eq!(r.raw.get(Field::Surname), v[0].as_deref(), "{case} row {i}");
                     assert_eq!(r.raw.get(Field::City), v[1].as_deref(), "{case} row {i}");
                 }
-                // Every field from a dictionary: one batch for the row group, each
-                // distinct value once; a column in plain pages: batches of
-                // CHUNK_ROWS rows.
+                // Every field read from its pages (a dictionary, with or without
+                // plain pages after it): one batch for the row group, each distinct
+                // value once. A column without a dictionary goes to the general
+                // reader, and the batches are CHUNK_ROWS rows; so does one whose
+                // dictionary overflows into delta-encoded pages (the version 2 writer's
+                // fallback).
+                let general = dictionary == Dictionary::CityPlain
+                    || (dictionary == Dictionary::Overflowing
+                        && version == WriterVersion::PARQUET_2_0);
                 let mut batches = Vec::new();
                 read_parquet_columns(file, "d.parquet", &m, 0, |b| {
                     batches.push(b);
                     Ok(())
                 })
                 .unwrap();
-                let expected = if small_dictionary { 2 } else { 1 };
+                let expected = if general { 2 } else { 1 };
                 assert_eq!(batches.len(), expected, "{case}");
-                if !small_dictionary {
-                    let surname = &batches[0].fields.iter().find(|(f, _)| *f == Field::Surname);
-                    assert_eq!(surname.unwrap().1.values.len(), 300, "{case}");
-                }
+                let surname = &batches[0].fields.iter().find(|(f, _)| *f == Field::Surname);
+                assert_eq!(surname.unwrap().1.values.len(), 300, "{case}");
             }
         }
     }
