@@ -118,23 +118,30 @@ pub fn candidate_pairs(
     // matters at ten million records); pairs are deduplicated at the end.
     let mut pairs: Vec<u64> = Vec::new();
     for k in 0..N_KEYS {
-        let mut entries: Vec<(u64, u32, u32)> = recs
+        // Key, secondary attribute and record packed in one integer: sorting compares
+        // one number instead of a tuple field by field (same order).
+        let mut packed: Vec<u128> = recs
             .par_iter()
             .enumerate()
             .filter_map(|(i, r)| {
                 let key = key(r, key_opts, k);
-                (key != 0).then_some((key, secondary(r, k), i as u32))
+                (key != 0).then(|| {
+                    (u128::from(key) << 64) | (u128::from(secondary(r, k)) << 32) | i as u128
+                })
             })
             .collect();
-        if entries.len() < 2 {
+        if packed.len() < 2 {
             continue;
         }
-        entries.par_sort_unstable();
+        packed.par_sort_unstable();
+        let entries = packed;
+        let key_of = |p: u128| (p >> 64) as u64;
+        let record_of = |p: u128| p as u32;
         // Split into runs of equal key, then pair within runs in parallel.
         let mut runs: Vec<(usize, usize)> = Vec::new();
         let mut start = 0;
         for i in 1..=entries.len() {
-            if i == entries.len() || entries[i].0 != entries[start].0 {
+            if i == entries.len() || key_of(entries[i]) != key_of(entries[start]) {
                 if i - start >= 2 {
                     runs.push((start, i));
                 }
@@ -153,8 +160,14 @@ pub fn candidate_pairs(
                     SORTED_NEIGHBOURHOOD_WINDOW
                 };
                 let mut out = Vec::new();
-                for (x, &(_, _, a)) in run.iter().enumerate() {
-                    for &(_, _, b) in run.iter().skip(x + 1).take(window - 1) {
+                for (x, &pa) in run.iter().enumerate() {
+                    let a = record_of(pa);
+                    for b in run
+                        .iter()
+                        .skip(x + 1)
+                        .take(window - 1)
+                        .map(|&p| record_of(p))
+                    {
                         if link_only && recs[a as usize].source == recs[b as usize].source {
                             continue;
                         }
