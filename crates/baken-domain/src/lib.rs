@@ -7,6 +7,7 @@ pub mod dossier;
 pub mod htcds;
 pub mod identifiers;
 pub mod org;
+pub mod postcode_areas;
 pub mod pow;
 pub mod role;
 pub mod signal;

@@ -30,6 +30,8 @@ pub enum Permission {
     ManageUsers,
     /// Add organisations (system administration).
     ManageOrganisations,
+    /// Set the postcode areas the organisation receives public reports for.
+    ManagePostcodeAreas,
     /// Read the audit trail.
     ReadAudit,
     /// Work with referrals addressed to the organisation.
@@ -96,6 +98,7 @@ impl Role {
             ),
             ManageUsers => matches!(self, Role::Administrator),
             ManageOrganisations => matches!(self, Role::Administrator),
+            ManagePostcodeAreas => matches!(self, Role::Administrator),
             ReadAudit => matches!(self, Role::PrivacyOfficer),
             HandleReferrals => matches!(self, Role::Partner | Role::Coordinator),
             ManageLearning => matches!(self, Role::Trainer),
@@ -145,6 +148,17 @@ mod tests {
     fn only_administrators_manage_users() {
         for r in Role::ALL {
             assert_eq!(r.grants(Permission::ManageUsers), r == Role::Administrator);
+        }
+    }
+
+    #[test]
+    fn only_administrators_set_postcode_areas() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.grants(Permission::ManagePostcodeAreas),
+                r == Role::Administrator,
+                "{r}"
+            );
         }
     }
 

@@ -133,6 +133,19 @@ pub(crate) async fn append_in(
     Ok(seq)
 }
 
+/// [`append_in`], any failure being `AuditUnavailable` (logged): the caller drops its
+/// transaction, so the change it describes is not committed either.
+pub(crate) async fn append_in_or_unavailable(
+    conn: &mut sqlx::AnyConnection,
+    entry: &AuditEntry,
+    now: i64,
+) -> Result<i64> {
+    append_in(conn, entry, now).await.map_err(|e| {
+        tracing::error!(error = %e, "audit append failed");
+        StoreError::AuditUnavailable
+    })
+}
+
 impl Store {
     /// Append one record. Any failure is `AuditUnavailable`: the caller must not go on.
     pub async fn append_audit(&self, entry: &AuditEntry, now: i64) -> Result<i64> {

@@ -134,28 +134,9 @@ impl Store {
     /// administration). Each area is `from..=to` within 1000–9999; anything else is
     /// `Conflict("postcode area")` and nothing changes.
     pub async fn set_postcode_areas(&self, org_id: &str, areas: &[(i64, i64)]) -> Result<()> {
-        if areas
-            .iter()
-            .any(|(from, to)| !(1000..=9999).contains(from) || !(*from..=9999).contains(to))
-        {
-            return Err(StoreError::Conflict("postcode area"));
-        }
+        check_postcode_areas(areas)?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM org_postcode_areas WHERE org_id = $1")
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await?;
-        for (from, to) in areas {
-            sqlx::query(
-                "INSERT INTO org_postcode_areas (org_id, from_code, to_code) VALUES ($1, $2, $3)",
-            )
-            .bind(org_id)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| map_unique(e, "postcode area"))?;
-        }
+        replace_postcode_areas(&mut tx, org_id, areas).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -171,6 +152,42 @@ impl Store {
         rows.iter()
             .map(|r| Ok((r.try_get("from_code")?, r.try_get("to_code")?)))
             .collect()
+    }
+
+    /// The postcode areas of the scope's organisation, for its administrators (anyone
+    /// else: `NotFound`). Not personal data, so not audited.
+    pub async fn own_postcode_areas(&self, scope: &Scope) -> Result<Vec<(i64, i64)>> {
+        scope.require(Permission::ManagePostcodeAreas)?;
+        self.postcode_areas(&scope.org_id).await
+    }
+
+    /// Replace the postcode areas of the scope's organisation (its administrators only;
+    /// anyone else: `NotFound`). All or nothing, as [`Store::set_postcode_areas`]: an area
+    /// outside 1000–9999, backwards or given twice is `Conflict("postcode area")`. Empty
+    /// clears them. Audited with what was set (`org_postcodes_set:3511-3585, 3600`, as the
+    /// CLI records it); the record and the change commit together.
+    pub async fn set_own_postcode_areas(
+        &self,
+        scope: &Scope,
+        areas: &[(i64, i64)],
+        now: i64,
+    ) -> Result<()> {
+        scope.require(Permission::ManagePostcodeAreas)?;
+        check_postcode_areas(areas)?;
+        let entry = crate::audit::scoped_entry(
+            scope,
+            &baken_domain::postcode_areas::audit_action(areas),
+            "organisation",
+            Some(&scope.org_id),
+            None,
+            "administration",
+        );
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        crate::audit::append_in_or_unavailable(&mut tx, &entry, now).await?;
+        replace_postcode_areas(&mut tx, &scope.org_id, areas).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The organisation whose postcode area holds `code`: the narrowest area wins, then
@@ -557,12 +574,7 @@ impl Store {
         // that an administrator remains sees the other's committed change.
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
-        crate::audit::append_in(&mut tx, &entry, now)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "audit append failed");
-                StoreError::AuditUnavailable
-            })?;
+        crate::audit::append_in_or_unavailable(&mut tx, &entry, now).await?;
         sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND org_id = $2")
             .bind(user_id)
             .bind(&scope.org_id)
@@ -616,4 +628,41 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         org_from_row(&row)
     }
+}
+
+/// Each area is `from..=to` within 1000–9999; anything else is `Conflict("postcode area")`.
+fn check_postcode_areas(areas: &[(i64, i64)]) -> Result<()> {
+    if areas
+        .iter()
+        .any(|(from, to)| !(1000..=9999).contains(from) || !(*from..=9999).contains(to))
+    {
+        return Err(StoreError::Conflict("postcode area"));
+    }
+    Ok(())
+}
+
+/// Delete `org_id`'s postcode areas and insert `areas`, inside the caller's transaction
+/// (a repeated area is `Conflict("postcode area")`, and dropping the transaction undoes
+/// the deletion).
+async fn replace_postcode_areas(
+    conn: &mut sqlx::AnyConnection,
+    org_id: &str,
+    areas: &[(i64, i64)],
+) -> Result<()> {
+    sqlx::query("DELETE FROM org_postcode_areas WHERE org_id = $1")
+        .bind(org_id)
+        .execute(&mut *conn)
+        .await?;
+    for (from, to) in areas {
+        sqlx::query(
+            "INSERT INTO org_postcode_areas (org_id, from_code, to_code) VALUES ($1, $2, $3)",
+        )
+        .bind(org_id)
+        .bind(from)
+        .bind(to)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| map_unique(e, "postcode area"))?;
+    }
+    Ok(())
 }

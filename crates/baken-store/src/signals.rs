@@ -5,7 +5,7 @@
 //! author and by those of its organisation who may read cases; nothing of another
 //! organisation, ever. Every read or change of a signal's content is audited first.
 
-use crate::audit::{append_in, scoped_entry};
+use crate::audit::{append_in_or_unavailable, scoped_entry};
 use crate::{new_id, random_token, sha256_hex, submit_queue, Result, Scope, Store, StoreError};
 use baken_domain::signal::Identifier;
 use baken_domain::triage::{triage_rank, InboxCursor};
@@ -192,10 +192,7 @@ async fn append_submit_record(
         Some(id),
         "record a signal",
     );
-    append_in(tx, &entry, now).await.map_err(|e| {
-        tracing::error!(error = %e, "audit append failed");
-        StoreError::AuditUnavailable
-    })?;
+    append_in_or_unavailable(tx, &entry, now).await?;
     Ok(())
 }
 

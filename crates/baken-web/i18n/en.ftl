@@ -712,3 +712,18 @@ practice-publish = Check and publish
 practice-trainer-publishes = A trainer of your organisation reviews and publishes this practice case.
 practice-error-text = Title and scenario must not be empty.
 practice-org-cases = Practice cases from our own practice
+
+# The organisation's postcode areas
+nav-postcodes = Postcode areas
+postcodes-title = Postcode areas
+postcodes-intro = Anonymous reports with a postcode in these areas reach your organisation. Where an area overlaps another organisation's, the report goes to the smallest area.
+postcodes-label = Postcodes and postcode ranges
+postcodes-hint = Four digits (1000–9999) or a range FROM-TO, separated by commas. For example: 3511-3585, 3600
+postcodes-empty-hint = Saving replaces all areas at once. An empty field clears them: reports then reach you only when the reporter names your municipality, otherwise the regional centre.
+postcodes-save = Save areas
+postcodes-saved = The postcode areas have been saved.
+postcodes-error-not-a-postcode = "{ $piece }" is not a postcode or range. Write four digits (1000–9999) or a range FROM-TO, such as 3511-3585.
+postcodes-error-backwards = The range "{ $piece }" runs backwards. Write the lower postcode first.
+postcodes-error-twice = "{ $piece }" is given twice. Keep one of them.
+postcodes-error-too-many = At "{ $piece }" there are more than 1000 postcodes or ranges. Combine them into ranges.
+postcodes-error-conflict = These areas could not be saved. Check that each postcode or range is given once.

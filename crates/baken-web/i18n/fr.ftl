@@ -712,3 +712,18 @@ practice-publish = Contrôler et publier
 practice-trainer-publishes = Un formateur de votre organisation relit et publie ce cas pratique.
 practice-error-text = Le titre et le scénario ne peuvent pas être vides.
 practice-org-cases = Cas pratiques de notre propre pratique
+
+# Zones de codes postaux de l'organisation
+nav-postcodes = Zones de codes postaux
+postcodes-title = Zones de codes postaux
+postcodes-intro = Les signalements anonymes dont le code postal se trouve dans ces zones parviennent à votre organisation. Si une zone chevauche celle d'une autre organisation, le signalement va à la plus petite zone.
+postcodes-label = Codes postaux et plages de codes postaux
+postcodes-hint = Quatre chiffres (1000–9999) ou une plage DE-À, séparés par des virgules. Par exemple : 3511-3585, 3600
+postcodes-empty-hint = L'enregistrement remplace toutes les zones à la fois. Un champ vide les efface : les signalements ne vous parviennent alors que si l'auteur nomme votre commune, sinon ils vont au centre régional.
+postcodes-save = Enregistrer les zones
+postcodes-saved = Les zones de codes postaux ont été enregistrées.
+postcodes-error-not-a-postcode = « { $piece } » n'est pas un code postal ni une plage. Écrivez quatre chiffres (1000–9999) ou une plage DE-À, par exemple 3511-3585.
+postcodes-error-backwards = La plage « { $piece } » est à l'envers. Écrivez d'abord le code postal le plus bas.
+postcodes-error-twice = « { $piece } » figure deux fois. Gardez-en un seul.
+postcodes-error-too-many = À « { $piece } », il y a plus de 1000 codes postaux ou plages. Regroupez-les en plages.
+postcodes-error-conflict = Ces zones n'ont pas pu être enregistrées. Vérifiez que chaque code postal ou plage ne figure qu'une fois.

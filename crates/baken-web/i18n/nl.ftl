@@ -712,3 +712,18 @@ practice-publish = Controleren en publiceren
 practice-trainer-publishes = Een trainer van uw organisatie beoordeelt en publiceert deze oefencasus.
 practice-error-text = Titel en scenario mogen niet leeg zijn.
 practice-org-cases = Oefencasussen uit onze eigen praktijk
+
+# Postcodegebieden van de organisatie
+nav-postcodes = Postcodegebieden
+postcodes-title = Postcodegebieden
+postcodes-intro = Anonieme meldingen met een postcode in deze gebieden komen bij uw organisatie binnen. Overlapt een gebied met dat van een andere organisatie, dan gaat de melding naar het kleinste gebied.
+postcodes-label = Postcodes en postcodereeksen
+postcodes-hint = Vier cijfers (1000–9999) of een reeks VAN-TOT, gescheiden door komma's. Bijvoorbeeld: 3511-3585, 3600
+postcodes-empty-hint = Opslaan vervangt alle gebieden tegelijk. Een leeg veld wist ze: meldingen komen dan alleen nog bij u binnen als de melder de naam van uw gemeente noemt, anders bij het regionale centrum.
+postcodes-save = Gebieden opslaan
+postcodes-saved = De postcodegebieden zijn opgeslagen.
+postcodes-error-not-a-postcode = „{ $piece }” is geen postcode of reeks. Schrijf vier cijfers (1000–9999) of een reeks VAN-TOT, zoals 3511-3585.
+postcodes-error-backwards = De reeks „{ $piece }” loopt achteruit. Schrijf de laagste postcode eerst.
+postcodes-error-twice = „{ $piece }” staat er twee keer in. Laat één ervan staan.
+postcodes-error-too-many = Bij „{ $piece }” zijn het meer dan 1000 postcodes of reeksen. Voeg ze samen tot reeksen.
+postcodes-error-conflict = Deze gebieden konden niet worden opgeslagen. Controleer dat elke postcode of reeks er één keer in staat.

@@ -464,7 +464,8 @@ fn parse_postcode(place: &str) -> Option<(i64, Option<Country>)> {
 }
 
 /// The organisation that receives a report about `place`: the one whose postcode area
-/// (kept per organisation, `baken admin org postcodes`) holds the postcode typed, or the
+/// (kept per organisation at `/admin/postcodes` or with `baken admin org postcodes`) holds
+/// the postcode typed, or the
 /// municipality whose name (without its "Gemeente …" prefix) is the town typed; otherwise
 /// the first regional centre (RIEC/ARIEC), which can pass it on.
 pub async fn route_report(state: &AppState, place: &str) -> AppResult<Option<String>> {

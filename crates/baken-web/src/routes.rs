@@ -63,7 +63,7 @@ impl RouteTable {
 pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
     use pages::{
         account, admin, audit, directory, dossiers, exports, learn, learn_drafts, learn_share,
-        login, referrals, signals,
+        login, postcodes, referrals, signals,
     };
     let table = RouteTable::new()
         .get("/healthz", healthz)
@@ -89,6 +89,8 @@ pub fn build_router(state: AppState) -> (Router, Vec<RouteInfo>) {
         .post("/admin/users/{id}/disable", admin::disable)
         .post("/admin/users/{id}/reset-password", admin::reset_password)
         .post("/admin/users/{id}/access", admin::set_access)
+        .get("/admin/postcodes", postcodes::show)
+        .post("/admin/postcodes", postcodes::save)
         .get("/audit", audit::recent)
         .get("/audit/users/{id}", audit::by_user)
         .post("/audit/subject", audit::by_subject)

@@ -98,12 +98,7 @@ async fn follow_up(
 
 /// The report ids on the analyst's list.
 async fn report_ids(analyst: &common::Client) -> Vec<String> {
-    let (status, page) = analyst.get("/reports").await;
-    assert_eq!(status, 200, "{page}");
-    page.split("href=\"/reports/")
-        .skip(1)
-        .map(|s| s.split('"').next().unwrap().to_string())
-        .collect()
+    analyst.report_ids().await
 }
 
 /// Every byte the database holds: the SQLite files (with WAL and SHM) of the test's

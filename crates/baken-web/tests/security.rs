@@ -43,6 +43,8 @@ const MATRIX: &[(&str, &str, Expect)] = &[
     ("POST", "/admin/users/{id}/disable", Expect::NotFound),
     ("POST", "/admin/users/{id}/reset-password", Expect::NotFound),
     ("POST", "/admin/users/{id}/access", Expect::NotFound),
+    ("GET", "/admin/postcodes", Expect::NoLeak),
+    ("POST", "/admin/postcodes", Expect::NoLeak),
     ("GET", "/audit", Expect::NoLeak),
     ("GET", "/audit/users/{id}", Expect::NotFound),
     ("POST", "/audit/subject", Expect::NoLeak),
@@ -276,6 +278,11 @@ async fn organisation_boundary(app: &TestApp) {
         )
         .await
         .unwrap();
+    // B's postcode areas: A's administrator sees and sets only A's.
+    app.store
+        .set_postcode_areas(&b.id, &[(9871, 9879)])
+        .await
+        .unwrap();
     // B's contact-point directory.
     let mut contact_b = baken_store::seed::demo_contacts().remove(0);
     contact_b.partner = "Geheime partner van B".into();
@@ -404,6 +411,7 @@ async fn organisation_boundary(app: &TestApp) {
         "Geheime oefencasus van B",
         "Geheim scenario van B",
         case_draft_b.as_str(),
+        "9871-9879",
     ];
 
     let missing: Vec<String> = app

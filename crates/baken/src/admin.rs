@@ -4,7 +4,7 @@
 use crate::serve::open_store;
 use crate::DbArgs;
 use anyhow::{bail, Context, Result};
-use baken_domain::{Country, OrgKind, Role};
+use baken_domain::{postcode_areas, Country, OrgKind, Role};
 use baken_store::{
     generate_password, hash_password, AuditEntry, NewUser, Store, StoreError, VerifyOutcome,
 };
@@ -128,31 +128,10 @@ pub enum OrgCommand {
     },
 }
 
-/// Parse `3511-3585,3600` into areas; an error names the piece that is wrong.
+/// Parse `3511-3585,3600` into areas (`baken_domain::postcode_areas`, shared with the
+/// web page); an error names the piece that is wrong.
 fn parse_areas(text: &str) -> Result<Vec<(i64, i64)>> {
-    let code = |piece: &str, part: &str| -> Result<i64> {
-        let part = part.trim();
-        match part.parse::<i64>() {
-            Ok(n) if part.len() == 4 && (1000..=9999).contains(&n) => Ok(n),
-            _ => bail!(
-                "--areas: {piece:?} is not a postcode (four digits, 1000–9999) or range FROM-TO"
-            ),
-        }
-    };
-    text.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|piece| {
-            let (from, to) = match piece.split_once('-') {
-                Some((a, b)) => (code(piece, a)?, code(piece, b)?),
-                None => (code(piece, piece)?, code(piece, piece)?),
-            };
-            if from > to {
-                bail!("--areas: {piece:?} runs backwards (write the lower postcode first)");
-            }
-            Ok((from, to))
-        })
-        .collect()
+    postcode_areas::parse(text).map_err(|e| anyhow::anyhow!("--areas: {e}"))
 }
 
 fn now() -> i64 {
@@ -397,28 +376,15 @@ async fn run_org(command: OrgCommand) -> Result<ExitCode> {
             }
             audit_cli(
                 &store,
-                "org_postcodes_set",
+                &postcode_areas::audit_action(&areas),
                 Some(&target.id),
                 Some(&target.id),
             )
             .await?;
-            let shown: Vec<String> = areas
-                .iter()
-                .map(|(a, b)| {
-                    if a == b {
-                        a.to_string()
-                    } else {
-                        format!("{a}-{b}")
-                    }
-                })
-                .collect();
+            let shown = postcode_areas::format(&areas);
             println!(
                 "{org} receives public reports for postcodes: {}",
-                if shown.is_empty() {
-                    "none".to_string()
-                } else {
-                    shown.join(", ")
-                }
+                if shown.is_empty() { "none" } else { &shown }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -10,6 +10,7 @@ pub mod learn;
 pub mod learn_drafts;
 pub mod learn_share;
 pub mod login;
+pub mod postcodes;
 pub mod referrals;
 pub mod signals;
 

@@ -196,6 +196,16 @@ impl Client {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    /// The report ids on an analyst's `/reports` list.
+    pub async fn report_ids(&self) -> Vec<String> {
+        let (status, page) = self.get("/reports").await;
+        assert_eq!(status, 200, "{page}");
+        page.split("href=\"/reports/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect()
+    }
+
     pub async fn get_raw(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
