@@ -326,6 +326,11 @@ impl Store {
     pub async fn dossier_view(&self, scope: &Scope, id: &str, now: i64) -> Result<DossierView> {
         let d = self.visible_dossier(scope, id).await?;
         self.audit_dossier(scope, "read", id, now).await?;
+        self.load_dossier_view(d, id).await
+    }
+
+    /// Everything about dossier `d` (already checked visible and audited by the caller).
+    pub(crate) async fn load_dossier_view(&self, d: Dossier, id: &str) -> Result<DossierView> {
         let members = sqlx::query(
             "SELECT u.id, u.display_name FROM dossier_members m JOIN users u ON u.id = m.user_id \
              WHERE m.dossier_id = $1 ORDER BY u.display_name",

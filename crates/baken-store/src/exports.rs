@@ -66,7 +66,7 @@ impl Store {
     }
 
     /// A whole dossier for export (`format`: pdf, json), if the scope may see it. Audited
-    /// as an export with the user's purpose, besides the read.
+    /// once, as an export with the user's purpose (no read record besides it).
     pub async fn export_dossier(
         &self,
         scope: &Scope,
@@ -75,7 +75,7 @@ impl Store {
         purpose: &str,
         now: i64,
     ) -> Result<DossierView> {
-        let view = self.dossier_view(scope, id, now).await?;
+        let d = self.visible_dossier(scope, id).await?;
         self.audit_read(
             scope,
             &format!("export:{format}"),
@@ -86,7 +86,7 @@ impl Store {
             now,
         )
         .await?;
-        Ok(view)
+        self.load_dossier_view(d, id).await
     }
 
     /// Every case of the organisation the scope may see, summarised for statistics.

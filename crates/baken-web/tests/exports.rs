@@ -18,6 +18,28 @@ async fn confirm(app: &TestApp, client: &common::Client, path: &str, user: &str)
         .await
 }
 
+/// The actions of the audit records on dossier `id` after record number `after`, and
+/// the number of the latest record.
+async fn dossier_actions(app: &TestApp, id: &str, after: i64) -> (Vec<String>, i64) {
+    let officer = app
+        .demo_scope("demo-privacy-officer", Role::PrivacyOfficer)
+        .await;
+    let query = baken_store::AuditQuery::Recent;
+    let mut records = app
+        .store
+        .audit_records(&officer, &query, 500, app.clock.now())
+        .await
+        .unwrap();
+    records.sort_by_key(|r| r.seq);
+    let last = records.last().map_or(0, |r| r.seq);
+    let actions = records
+        .into_iter()
+        .filter(|r| r.seq > after && r.object_id.as_deref() == Some(id))
+        .map(|r| r.action)
+        .collect();
+    (actions, last)
+}
+
 async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
     let id = dossier(app, 3).await;
     let user = "demo-coordinator";
@@ -57,6 +79,7 @@ async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
     assert_eq!(status, 422);
     assert!(page.contains("Doel van de export"));
     // The JSON file, with stable field names.
+    let seen = dossier_actions(app, &id, 0).await.1;
     let r = client.get_raw(&file).await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-disposition"]
@@ -93,6 +116,11 @@ async fn fresh_confirmation_and_dossier_json(app: &TestApp) {
         assert!(text.contains(TITLE), "title in the PDF: {text}");
         assert!(text.contains("Tijdlijn"), "timeline heading: {text}");
     }
+    // Each download is one audit record on the dossier, the export (no read besides).
+    assert_eq!(
+        dossier_actions(app, &id, seen).await.0,
+        ["export:json", "export:pdf"]
+    );
     // Audited with the purpose typed.
     let found = app
         .store

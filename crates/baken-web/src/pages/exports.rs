@@ -66,17 +66,26 @@ async fn dossier_target(state: &AppState, auth: &Auth, id: &str) -> AppResult<Ta
         .await?;
     Ok(Target {
         subject: d.title,
-        base: format!("/dossiers/{id}/export"),
-        formats: &["pdf", "json"],
+        base: dossier_base(id),
+        formats: DOSSIER_FORMATS,
         back: format!("/dossiers/{id}"),
     })
 }
 
+/// Where a dossier's export page is.
+fn dossier_base(id: &str) -> String {
+    format!("/dossiers/{id}/export")
+}
+
+const CASES_BASE: &str = "/exports/htcds";
+const DOSSIER_FORMATS: &[&str] = &["pdf", "json"];
+const CASES_FORMATS: &[&str] = &["json", "csv"];
+
 fn cases_target(auth: &Auth) -> Target {
     Target {
         subject: auth.ctx.tr.t("export-cases-subject"),
-        base: "/exports/htcds".into(),
-        formats: &["json", "csv"],
+        base: CASES_BASE.into(),
+        formats: CASES_FORMATS,
         back: "/dossiers".into(),
     }
 }
@@ -215,33 +224,31 @@ pub struct FileQuery {
 }
 
 /// Before a file: fresh confirmation and a purpose; `Err(response)` says what is missing.
+/// The export page at `base` is shown again only then, with the target `target` reads
+/// (for a dossier an audited read of its header): a download itself is one audit
+/// record, the export.
 async fn may_download(
     state: &AppState,
     auth: &Auth,
-    target: Target,
+    base: &str,
+    formats: &[&str],
+    target: impl AsyncFnOnce() -> AppResult<Target>,
     q: &FileQuery,
 ) -> AppResult<Result<String, Response>> {
     if !fresh(state, auth).await? {
-        return Ok(Err(Redirect::to(&target.base).into_response()));
+        return Ok(Err(Redirect::to(base).into_response()));
     }
     let purpose = q.purpose.trim();
-    if purpose.is_empty() || purpose.chars().count() > PURPOSE_MAX_CHARS {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        let error = Some("error-export-purpose");
-        return Ok(Err(export_page(
-            state, auth, target, purpose, error, status,
-        )
-        .await?));
-    }
-    if !target.formats.contains(&q.format.as_str()) {
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        let error = Some("error-export-format");
-        return Ok(Err(export_page(
-            state, auth, target, purpose, error, status,
-        )
-        .await?));
-    }
-    Ok(Ok(purpose.to_string()))
+    let error = if purpose.is_empty() || purpose.chars().count() > PURPOSE_MAX_CHARS {
+        "error-export-purpose"
+    } else if !formats.contains(&q.format.as_str()) {
+        "error-export-format"
+    } else {
+        return Ok(Ok(purpose.to_string()));
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let page = export_page(state, auth, target().await?, purpose, Some(error), status);
+    Ok(Err(page.await?))
 }
 
 fn attachment(content_type: &str, filename: &str, body: Vec<u8>) -> Response {
@@ -264,8 +271,9 @@ pub async fn dossier_file(
     Path(id): Path<String>,
     Query(q): Query<FileQuery>,
 ) -> AppResult<Response> {
-    let target = dossier_target(&state, &auth, &id).await?;
-    let purpose = match may_download(&state, &auth, target, &q).await? {
+    let target = async || dossier_target(&state, &auth, &id).await;
+    let base = dossier_base(&id);
+    let purpose = match may_download(&state, &auth, &base, DOSSIER_FORMATS, target, &q).await? {
         Ok(p) => p,
         Err(response) => return Ok(response),
     };
@@ -405,7 +413,8 @@ pub async fn cases_file(
     Query(q): Query<FileQuery>,
 ) -> AppResult<Response> {
     auth.scope.require(baken_domain::Permission::ReadCases)?;
-    let purpose = match may_download(&state, &auth, cases_target(&auth), &q).await? {
+    let target = async || Ok(cases_target(&auth));
+    let purpose = match may_download(&state, &auth, CASES_BASE, CASES_FORMATS, target, &q).await? {
         Ok(p) => p,
         Err(response) => return Ok(response),
     };
