@@ -2499,6 +2499,65 @@ async fn postcode_story(store: &Store) {
         store.postcode_areas(&city.id).await.unwrap(),
         vec![(3500, 3599), (3600, 3600)]
     );
+
+    // An organisation's administrator sets its own areas (web page): all or nothing,
+    // with the audit record in the change's transaction; anyone else: NotFound.
+    let people = users(
+        store,
+        &[
+            ("pc-admin", &city, Role::Administrator),
+            ("pc-coord", &city, Role::Coordinator),
+        ],
+    )
+    .await;
+    let (admin, coord) = (&people[0], &people[1]);
+    let city_records = || async {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT action FROM audit_log WHERE object_id = $1 ORDER BY seq")
+                .bind(&city.id)
+                .fetch_all(store.raw_pool())
+                .await
+                .unwrap();
+        rows.into_iter().map(|r| r.0).collect::<Vec<_>>()
+    };
+    let before = city_records().await;
+    for refused in [&[(3700, 3600)][..], &[(3700, 3710), (3700, 3710)][..]] {
+        assert!(matches!(
+            store.set_own_postcode_areas(admin, refused, NOW).await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+    assert!(matches!(
+        store
+            .set_own_postcode_areas(coord, &[(3800, 3899)], NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.own_postcode_areas(coord).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(city_records().await, before, "refusals record nothing");
+    assert_eq!(
+        store.own_postcode_areas(admin).await.unwrap(),
+        vec![(3500, 3599), (3600, 3600)]
+    );
+    store
+        .set_own_postcode_areas(admin, &[(3800, 3899)], NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.own_postcode_areas(admin).await.unwrap(),
+        vec![(3800, 3899)]
+    );
+    let mut expected = before.clone();
+    expected.push("org_postcodes_set:3800-3899".to_string());
+    assert_eq!(city_records().await, expected);
+    assert_eq!(
+        found(3850, Some(Country::NL)).await.as_deref(),
+        Some("Gemeente Stad")
+    );
+    assert_eq!(found(3550, Some(Country::NL)).await, None);
 }
 
 on_both!(postcodes_on, postcode_story);
