@@ -388,9 +388,11 @@ mod parquet_input {
         }
     }
 
-    /// Rows per batch handed to the sink: distinct values are found per batch, in
-    /// hash maps small enough to stay in cache (one pass over a whole row group of a
-    /// million rows measured slower and took 400 MiB more).
+    /// Rows per batch handed to the sink when a field column had to be read by the
+    /// general reader: its distinct values are found per batch, in hash maps small
+    /// enough to stay in cache (one pass over a whole row group of a million rows
+    /// measured slower and took 400 MiB more). Columns read from their pages need no
+    /// such hashing, and then the row group is one batch.
     const CHUNK_ROWS: usize = 65_536;
     #[cfg(test)]
     pub(super) const CHUNK_ROWS_FOR_TESTS: usize = CHUNK_ROWS;
@@ -398,6 +400,7 @@ mod parquet_input {
     /// One column chunk: its values and, per row, the value's index (`u32::MAX` =
     /// null). Read from a dictionary, `values` are the dictionary's entries, each
     /// distinct value once.
+    #[derive(Debug)]
     struct RawColumn {
         values: Vec<ByteArray>,
         index: Vec<u32>,
@@ -423,7 +426,8 @@ mod parquet_input {
         // Distinct values of plain pages after the dictionary's, found by hashing
         // (a writer falls back to plain pages when its dictionary grows too large).
         let mut fallback: Option<FxHashMap<Bytes, u32>> = None;
-        let mut index: Vec<u32> = Vec::with_capacity(rows);
+        // The row count comes from the file: reserve at most 16M rows up front.
+        let mut index: Vec<u32> = Vec::with_capacity(rows.min(1 << 24));
         let (mut defs, mut keys) = (Vec::new(), Vec::new());
         while let Some(page) = pages.get_next_page().map_err(|e| e.to_string())? {
             let (buf, levels, values, num_values, encoding) = match page {
@@ -435,6 +439,10 @@ mod parquet_input {
                 } => {
                     if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
                         return Ok(None);
+                    }
+                    // Indices already read point into the first dictionary.
+                    if dict.is_some() {
+                        return Err("a second dictionary page in one column chunk".into());
                     }
                     let entries = plain_byte_arrays(&buf, num_values as usize)?;
                     dict_len = entries.len();
@@ -480,6 +488,10 @@ mod parquet_input {
                 .as_mut()
                 .ok_or("data page before the dictionary page")?;
             let n = num_values as usize;
+            // Checked before anything is allocated for the page's values.
+            if n > rows - index.len() {
+                return Err(format!("pages hold more than the row group's {rows} rows"));
+            }
             defs.clear();
             if max_def > 0 {
                 let level_bytes = buf.get(levels).ok_or("levels outside the page")?;
@@ -545,6 +557,96 @@ mod parquet_input {
         }))
     }
 
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use parquet::column::page::PageMetadata;
+
+        /// Pages handed over as they are, as a hostile file could lay them out.
+        struct Pages(std::vec::IntoIter<Page>);
+
+        impl Iterator for Pages {
+            type Item = parquet::errors::Result<Page>;
+            fn next(&mut self) -> Option<Self::Item> {
+                self.0.next().map(Ok)
+            }
+        }
+
+        impl PageReader for Pages {
+            fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
+                Ok(self.0.next())
+            }
+            fn peek_next_page(&mut self) -> parquet::errors::Result<Option<PageMetadata>> {
+                Ok(None)
+            }
+            fn skip_next_page(&mut self) -> parquet::errors::Result<()> {
+                Ok(())
+            }
+        }
+
+        fn dictionary(values: &[&str], claimed: u32) -> Page {
+            let mut buf = Vec::new();
+            for v in values {
+                buf.extend((v.len() as u32).to_le_bytes());
+                buf.extend(v.as_bytes());
+            }
+            Page::DictionaryPage {
+                buf: Bytes::from(buf),
+                num_values: claimed,
+                encoding: Encoding::PLAIN,
+                is_sorted: false,
+            }
+        }
+
+        /// A data page of a required column: eight-bit indices, one repeated run each.
+        fn indices(keys: &[u32]) -> Page {
+            let mut buf = vec![8u8];
+            for &k in keys {
+                buf.extend([2, k as u8]);
+            }
+            Page::DataPage {
+                buf: Bytes::from(buf),
+                num_values: keys.len() as u32,
+                encoding: Encoding::RLE_DICTIONARY,
+                def_level_encoding: Encoding::RLE,
+                rep_level_encoding: Encoding::RLE,
+                statistics: None,
+            }
+        }
+
+        fn read(pages: Vec<Page>, rows: usize) -> Result<Option<RawColumn>, String> {
+            read_dictionary_encoded(Pages(pages.into_iter()), 0, rows)
+        }
+
+        #[test]
+        fn hostile_pages_are_errors_not_panics() {
+            let raw = read(vec![dictionary(&["a", "b"], 2), indices(&[1, 0, 1])], 3)
+                .unwrap()
+                .unwrap();
+            assert_eq!(raw.index, [1, 0, 1]);
+            assert_eq!(raw.values.len(), 2);
+            let second = vec![
+                dictionary(&["a", "b"], 2),
+                indices(&[1]),
+                dictionary(&["c"], 1),
+                indices(&[0, 0]),
+            ];
+            assert!(read(second, 3).unwrap_err().contains("second dictionary"));
+            let too_many = vec![dictionary(&["a"], 1), indices(&[0, 0, 0, 0])];
+            assert!(read(too_many, 3).unwrap_err().contains("more than"));
+            let beyond = vec![dictionary(&["a"], 1), indices(&[5])];
+            assert!(read(beyond, 1).unwrap_err().contains("beyond"));
+            // A dictionary claiming four billion values in eight bytes: refused,
+            // nothing of that size allocated.
+            let claims = vec![dictionary(&["a"], u32::MAX), indices(&[0])];
+            assert!(read(claims, 1).unwrap_err().contains("page ends"));
+            let before = vec![indices(&[0])];
+            assert!(read(before, 1)
+                .unwrap_err()
+                .contains("before the dictionary"));
+        }
+    }
+
     /// Whether a data page can be read here: dictionary indices, or plain values after
     /// a dictionary (a column without a dictionary is left to the general reader).
     fn readable(e: Encoding, dict: &Option<Vec<Bytes>>) -> bool {
@@ -564,13 +666,15 @@ mod parquet_input {
     /// Values of a plain-encoded byte-array page: each a four-byte little-endian
     /// length and the bytes (shared with the page, not copied).
     fn plain_byte_arrays(buf: &Bytes, n: usize) -> Result<Vec<Bytes>, String> {
-        let mut out = Vec::with_capacity(n);
+        // Each value takes at least its four-byte length: a count larger than the page
+        // allows is not allocated for.
+        let mut out = Vec::with_capacity(n.min(buf.len() / 4));
         let mut pos = 0usize;
         for _ in 0..n {
-            let len = le_u32(buf, pos).ok_or("dictionary page ends inside a length")?;
+            let len = le_u32(buf, pos).ok_or("page ends inside a value's length")?;
             let end = pos + 4 + len;
             if end > buf.len() {
-                return Err("dictionary page ends inside a value".into());
+                return Err("page ends inside a value".into());
             }
             out.push(buf.slice(pos + 4..end));
             pos = end;
@@ -723,7 +827,8 @@ mod parquet_input {
     }
 
     /// Reads a Parquet table (flat schema; string, integer, float or boolean
-    /// columns) one row group at a time. Calls `sink` for every batch of up to
+    /// columns) one row group at a time. Calls `sink` for every batch: the whole row
+    /// group when every field column was read from its pages, otherwise batches of
     /// 65,536 rows; returns the number of rows.
     pub fn read_parquet_columns<R: ChunkReader + 'static>(
         reader: R,
@@ -767,16 +872,22 @@ mod parquet_input {
                     Ok(Arc::new(ChunkBytes { start, data }))
                 })
                 .collect::<Result<Vec<_>, InputError>>()?;
+            // Ids and truth are copied per row anyway: only field columns are worth
+            // reading from their pages (an id column's plain pages would be hashed for
+            // nothing).
+            let copied = 1 + usize::from(p.truth.is_some());
             let mut raws = cols
                 .par_iter()
+                .enumerate()
                 .zip(chunks)
-                .map(|(&c, chunk)| -> Result<RawColumn, InputError> {
+                .map(|((k, &c), chunk)| -> Result<RawColumn, InputError> {
                     let pages = || {
                         SerializedPageReader::new(Arc::clone(&chunk), rg_meta.column(c), rows, None)
                             .map_err(|e| perr(file, row0, &header[c], e))
                     };
                     let descr = schema.column(c);
-                    if descr.physical_type() == PhysicalType::BYTE_ARRAY
+                    if k >= copied
+                        && descr.physical_type() == PhysicalType::BYTE_ARRAY
                         && descr.max_rep_level() == 0
                     {
                         let read = read_dictionary_encoded(pages()?, descr.max_def_level(), rows)
