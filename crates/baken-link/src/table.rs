@@ -557,96 +557,6 @@ mod parquet_input {
         }))
     }
 
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use parquet::column::page::PageMetadata;
-
-        /// Pages handed over as they are, as a hostile file could lay them out.
-        struct Pages(std::vec::IntoIter<Page>);
-
-        impl Iterator for Pages {
-            type Item = parquet::errors::Result<Page>;
-            fn next(&mut self) -> Option<Self::Item> {
-                self.0.next().map(Ok)
-            }
-        }
-
-        impl PageReader for Pages {
-            fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
-                Ok(self.0.next())
-            }
-            fn peek_next_page(&mut self) -> parquet::errors::Result<Option<PageMetadata>> {
-                Ok(None)
-            }
-            fn skip_next_page(&mut self) -> parquet::errors::Result<()> {
-                Ok(())
-            }
-        }
-
-        fn dictionary(values: &[&str], claimed: u32) -> Page {
-            let mut buf = Vec::new();
-            for v in values {
-                buf.extend((v.len() as u32).to_le_bytes());
-                buf.extend(v.as_bytes());
-            }
-            Page::DictionaryPage {
-                buf: Bytes::from(buf),
-                num_values: claimed,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            }
-        }
-
-        /// A data page of a required column: eight-bit indices, one repeated run each.
-        fn indices(keys: &[u32]) -> Page {
-            let mut buf = vec![8u8];
-            for &k in keys {
-                buf.extend([2, k as u8]);
-            }
-            Page::DataPage {
-                buf: Bytes::from(buf),
-                num_values: keys.len() as u32,
-                encoding: Encoding::RLE_DICTIONARY,
-                def_level_encoding: Encoding::RLE,
-                rep_level_encoding: Encoding::RLE,
-                statistics: None,
-            }
-        }
-
-        fn read(pages: Vec<Page>, rows: usize) -> Result<Option<RawColumn>, String> {
-            read_dictionary_encoded(Pages(pages.into_iter()), 0, rows)
-        }
-
-        #[test]
-        fn hostile_pages_are_errors_not_panics() {
-            let raw = read(vec![dictionary(&["a", "b"], 2), indices(&[1, 0, 1])], 3)
-                .unwrap()
-                .unwrap();
-            assert_eq!(raw.index, [1, 0, 1]);
-            assert_eq!(raw.values.len(), 2);
-            let second = vec![
-                dictionary(&["a", "b"], 2),
-                indices(&[1]),
-                dictionary(&["c"], 1),
-                indices(&[0, 0]),
-            ];
-            assert!(read(second, 3).unwrap_err().contains("second dictionary"));
-            let too_many = vec![dictionary(&["a"], 1), indices(&[0, 0, 0, 0])];
-            assert!(read(too_many, 3).unwrap_err().contains("more than"));
-            let beyond = vec![dictionary(&["a"], 1), indices(&[5])];
-            assert!(read(beyond, 1).unwrap_err().contains("beyond"));
-            // A dictionary claiming four billion values in eight bytes: refused,
-            // nothing of that size allocated.
-            let claims = vec![dictionary(&["a"], u32::MAX), indices(&[0])];
-            assert!(read(claims, 1).unwrap_err().contains("page ends"));
-            let before = vec![indices(&[0])];
-            assert!(read(before, 1)
-                .unwrap_err()
-                .contains("before the dictionary"));
-        }
-    }
-
     /// Whether a data page can be read here: dictionary indices, or plain values after
     /// a dictionary (a column without a dictionary is left to the general reader).
     fn readable(e: Encoding, dict: &Option<Vec<Bytes>>) -> bool {
@@ -991,6 +901,96 @@ mod parquet_input {
             }
             Ok(())
         })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use parquet::column::page::PageMetadata;
+
+        /// Pages handed over as they are, as a hostile file could lay them out.
+        struct Pages(std::vec::IntoIter<Page>);
+
+        impl Iterator for Pages {
+            type Item = parquet::errors::Result<Page>;
+            fn next(&mut self) -> Option<Self::Item> {
+                self.0.next().map(Ok)
+            }
+        }
+
+        impl PageReader for Pages {
+            fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
+                Ok(self.0.next())
+            }
+            fn peek_next_page(&mut self) -> parquet::errors::Result<Option<PageMetadata>> {
+                Ok(None)
+            }
+            fn skip_next_page(&mut self) -> parquet::errors::Result<()> {
+                Ok(())
+            }
+        }
+
+        fn dictionary(values: &[&str], claimed: u32) -> Page {
+            let mut buf = Vec::new();
+            for v in values {
+                buf.extend((v.len() as u32).to_le_bytes());
+                buf.extend(v.as_bytes());
+            }
+            Page::DictionaryPage {
+                buf: Bytes::from(buf),
+                num_values: claimed,
+                encoding: Encoding::PLAIN,
+                is_sorted: false,
+            }
+        }
+
+        /// A data page of a required column: eight-bit indices, one repeated run each.
+        fn indices(keys: &[u32]) -> Page {
+            let mut buf = vec![8u8];
+            for &k in keys {
+                buf.extend([2, k as u8]);
+            }
+            Page::DataPage {
+                buf: Bytes::from(buf),
+                num_values: keys.len() as u32,
+                encoding: Encoding::RLE_DICTIONARY,
+                def_level_encoding: Encoding::RLE,
+                rep_level_encoding: Encoding::RLE,
+                statistics: None,
+            }
+        }
+
+        fn read(pages: Vec<Page>, rows: usize) -> Result<Option<RawColumn>, String> {
+            read_dictionary_encoded(Pages(pages.into_iter()), 0, rows)
+        }
+
+        #[test]
+        fn hostile_pages_are_errors_not_panics() {
+            let raw = read(vec![dictionary(&["a", "b"], 2), indices(&[1, 0, 1])], 3)
+                .unwrap()
+                .unwrap();
+            assert_eq!(raw.index, [1, 0, 1]);
+            assert_eq!(raw.values.len(), 2);
+            let second = vec![
+                dictionary(&["a", "b"], 2),
+                indices(&[1]),
+                dictionary(&["c"], 1),
+                indices(&[0, 0]),
+            ];
+            assert!(read(second, 3).unwrap_err().contains("second dictionary"));
+            let too_many = vec![dictionary(&["a"], 1), indices(&[0, 0, 0, 0])];
+            assert!(read(too_many, 3).unwrap_err().contains("more than"));
+            let beyond = vec![dictionary(&["a"], 1), indices(&[5])];
+            assert!(read(beyond, 1).unwrap_err().contains("beyond"));
+            // A dictionary claiming four billion values in eight bytes: refused,
+            // nothing of that size allocated.
+            let claims = vec![dictionary(&["a"], u32::MAX), indices(&[0])];
+            assert!(read(claims, 1).unwrap_err().contains("page ends"));
+            let before = vec![indices(&[0])];
+            assert!(read(before, 1)
+                .unwrap_err()
+                .contains("before the dictionary"));
+        }
     }
 }
 
