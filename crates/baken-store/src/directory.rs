@@ -17,6 +17,7 @@ pub struct Organisation {
 pub struct Membership {
     pub org_id: String,
     pub org_name: String,
+    pub org_kind: OrgKind,
     pub role: Role,
 }
 
@@ -154,25 +155,52 @@ impl Store {
             .collect()
     }
 
-    /// The postcode areas of the scope's organisation, for its administrators (anyone
-    /// else: `NotFound`). Not personal data, so not audited.
+    /// The postcode areas of the scope's organisation, for the administrators of a
+    /// municipality (anyone else: `NotFound`). Not personal data, so not audited.
     pub async fn own_postcode_areas(&self, scope: &Scope) -> Result<Vec<(i64, i64)>> {
-        scope.require(Permission::ManagePostcodeAreas)?;
+        self.own_municipality(scope).await?;
         self.postcode_areas(&scope.org_id).await
     }
 
-    /// Replace the postcode areas of the scope's organisation (its administrators only;
-    /// anyone else: `NotFound`). All or nothing, as [`Store::set_postcode_areas`]: an area
-    /// outside 1000–9999, backwards or given twice is `Conflict("postcode area")`. Empty
-    /// clears them. Audited with what was set (`org_postcodes_set:3511-3585, 3600`, as the
-    /// CLI records it); the record and the change commit together.
+    /// The scope's organisation, when it may set its own postcode areas: public reports
+    /// are routed to municipalities, so only a municipality's administrators do (other
+    /// organisations' areas are the operator's, set with the CLI). Others: `NotFound`.
+    async fn own_municipality(&self, scope: &Scope) -> Result<Organisation> {
+        scope.require(Permission::ManagePostcodeAreas)?;
+        let org = self.org_in_scope(scope, &scope.org_id).await?;
+        if org.kind != OrgKind::Municipality {
+            return Err(StoreError::NotFound);
+        }
+        Ok(org)
+    }
+
+    /// The first of `areas` that overlaps an area of another organisation in the same
+    /// country: a municipality may not claim another's postcodes (routing would send it
+    /// that organisation's reports, sealed for the wrong organisation).
+    pub async fn foreign_postcode_overlap(
+        &self,
+        scope: &Scope,
+        areas: &[(i64, i64)],
+    ) -> Result<Option<(i64, i64)>> {
+        let org = self.own_municipality(scope).await?;
+        let mut conn = self.pool.acquire().await?;
+        foreign_overlap(&mut conn, &org, areas).await
+    }
+
+    /// Replace the postcode areas of the scope's organisation (a municipality's
+    /// administrators only; anyone else: `NotFound`). All or nothing, as
+    /// [`Store::set_postcode_areas`]: an area outside 1000–9999, backwards or given twice
+    /// is `Conflict("postcode area")`; one overlapping another organisation's area in the
+    /// same country is `Conflict("postcode overlap")`. Empty clears them. Audited with
+    /// what was set (`org_postcodes_set:3511-3585, 3600`, as the CLI records it); the
+    /// record and the change commit together.
     pub async fn set_own_postcode_areas(
         &self,
         scope: &Scope,
         areas: &[(i64, i64)],
         now: i64,
     ) -> Result<()> {
-        scope.require(Permission::ManagePostcodeAreas)?;
+        let org = self.own_municipality(scope).await?;
         check_postcode_areas(areas)?;
         let entry = crate::audit::scoped_entry(
             scope,
@@ -184,6 +212,9 @@ impl Store {
         );
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
+        if foreign_overlap(&mut tx, &org, areas).await?.is_some() {
+            return Err(StoreError::Conflict("postcode overlap"));
+        }
         crate::audit::append_in_or_unavailable(&mut tx, &entry, now).await?;
         replace_postcode_areas(&mut tx, &scope.org_id, areas).await?;
         tx.commit().await?;
@@ -304,7 +335,7 @@ impl Store {
 
     pub async fn memberships(&self, user_id: &str) -> Result<Vec<Membership>> {
         let rows = sqlx::query(
-            "SELECT m.org_id, o.name AS org_name, m.role FROM memberships m \
+            "SELECT m.org_id, o.name AS org_name, o.kind AS org_kind, m.role FROM memberships m \
              JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name, m.role",
         )
         .bind(user_id)
@@ -313,9 +344,12 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let role: String = row.try_get("role")?;
+                let kind: String = row.try_get("org_kind")?;
                 Ok(Membership {
                     org_id: row.try_get("org_id")?,
                     org_name: row.try_get("org_name")?,
+                    org_kind: OrgKind::parse(&kind)
+                        .ok_or_else(|| corrupt("organisations.kind", &kind))?,
                     role: Role::parse(&role).ok_or_else(|| corrupt("memberships.role", &role))?,
                 })
             })
@@ -639,6 +673,41 @@ fn check_postcode_areas(areas: &[(i64, i64)]) -> Result<()> {
         return Err(StoreError::Conflict("postcode area"));
     }
     Ok(())
+}
+
+/// The first of `areas`, not already `org`'s, overlapping an area of another
+/// organisation of `org`'s country.
+async fn foreign_overlap(
+    conn: &mut sqlx::AnyConnection,
+    org: &Organisation,
+    areas: &[(i64, i64)],
+) -> Result<Option<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT a.org_id, a.from_code, a.to_code FROM org_postcode_areas a \
+         JOIN organisations o ON o.id = a.org_id WHERE a.org_id = $1 OR o.country = $2",
+    )
+    .bind(&org.id)
+    .bind(org.country.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut own = Vec::new();
+    let mut taken = Vec::new();
+    for r in &rows {
+        let area: (i64, i64) = (r.try_get("from_code")?, r.try_get("to_code")?);
+        let org_id: String = r.try_get("org_id")?;
+        if org_id == org.id {
+            own.push(area);
+        } else {
+            taken.push(area);
+        }
+    }
+    // An area the organisation already has stays allowed (the operator may have nested
+    // a district's areas inside a city's with the CLI); only new ones are checked.
+    Ok(areas
+        .iter()
+        .filter(|a| !own.contains(a))
+        .find(|(from, to)| taken.iter().any(|(f, t)| from <= t && f <= to))
+        .copied())
 }
 
 /// Delete `org_id`'s postcode areas and insert `areas`, inside the caller's transaction

@@ -2398,6 +2398,14 @@ async fn totp_sealing_story(store: &Store) {
         .await
         .unwrap();
     assert_eq!(stored(one.clone()).await, "JBSWY3DPEHPK3PXP");
+    // Even in clear, a user's Debug (logs, panics) shows nothing of the secret.
+    let unsealed = store.user_by_id(one).await.unwrap();
+    assert!(!format!("{unsealed:?}").contains("JBSWY3DPEHPK3PXP"));
+    let opened = store.open_totp_secret(&unsealed).unwrap();
+    assert_eq!(
+        opened.as_deref().map(String::as_str),
+        Some("JBSWY3DPEHPK3PXP")
+    );
 
     let key = baken_store::ReportKeys::ephemeral().totp_sealing_key();
     let sealed_store = store.clone().with_totp_key(key);
@@ -2502,15 +2510,20 @@ async fn postcode_story(store: &Store) {
 
     // An organisation's administrator sets its own areas (web page): all or nothing,
     // with the audit record in the change's transaction; anyone else: NotFound.
+    let police = store
+        .create_org("Politie Stad", OrgKind::Police, Country::NL, NOW)
+        .await
+        .unwrap();
     let people = users(
         store,
         &[
             ("pc-admin", &city, Role::Administrator),
             ("pc-coord", &city, Role::Coordinator),
+            ("pc-police-admin", &police, Role::Administrator),
         ],
     )
     .await;
-    let (admin, coord) = (&people[0], &people[1]);
+    let (admin, coord, police_admin) = (&people[0], &people[1], &people[2]);
     let city_records = || async {
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT action FROM audit_log WHERE object_id = $1 ORDER BY seq")
@@ -2536,6 +2549,42 @@ async fn postcode_story(store: &Store) {
     assert!(matches!(
         store.own_postcode_areas(coord).await,
         Err(StoreError::NotFound)
+    ));
+    // Public reports go to municipalities: another organisation's administrator has
+    // no postcode areas to set.
+    assert!(matches!(
+        store.own_postcode_areas(police_admin).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_own_postcode_areas(police_admin, &[(3512, 3512)], NOW)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A municipality may not claim postcodes of another organisation in its country
+    // (routing would hand it that organisation's reports); areas it already has stay
+    // allowed (the operator nested the district inside the city), and a Belgian area
+    // with the same digits is another place.
+    assert_eq!(
+        store
+            .foreign_postcode_overlap(admin, &[(3500, 3599), (3600, 3600)])
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .foreign_postcode_overlap(admin, &[(3400, 3499), (3505, 3512)])
+            .await
+            .unwrap(),
+        Some((3505, 3512))
+    );
+    assert!(matches!(
+        store
+            .set_own_postcode_areas(admin, &[(3500, 3599), (3505, 3512)], NOW)
+            .await,
+        Err(StoreError::Conflict("postcode overlap"))
     ));
     assert_eq!(city_records().await, before, "refusals record nothing");
     assert_eq!(

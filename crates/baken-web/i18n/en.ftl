@@ -727,3 +727,4 @@ postcodes-error-backwards = The range "{ $piece }" runs backwards. Write the low
 postcodes-error-twice = "{ $piece }" is given twice. Keep one of them.
 postcodes-error-too-many = At "{ $piece }" there are more than 1000 postcodes or ranges. Combine them into ranges.
 postcodes-error-conflict = These areas could not be saved. Check that each postcode or range is given once.
+postcodes-error-overlap = “{ $piece }” lies (partly) in another organisation's area. You cannot take over another municipality's postcodes; ask Baken's operator to divide the areas.

@@ -727,3 +727,4 @@ postcodes-error-backwards = La plage « { $piece } » est à l'envers. Écrivez 
 postcodes-error-twice = « { $piece } » figure deux fois. Gardez-en un seul.
 postcodes-error-too-many = À « { $piece } », il y a plus de 1000 codes postaux ou plages. Regroupez-les en plages.
 postcodes-error-conflict = Ces zones n'ont pas pu être enregistrées. Vérifiez que chaque code postal ou plage ne figure qu'une fois.
+postcodes-error-overlap = « { $piece } » se trouve (en partie) dans la zone d’une autre organisation. Vous ne pouvez pas reprendre les codes postaux d’une autre commune ; demandez à l’exploitant de Baken de répartir les zones.

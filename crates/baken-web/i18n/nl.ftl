@@ -727,3 +727,4 @@ postcodes-error-backwards = De reeks „{ $piece }” loopt achteruit. Schrijf d
 postcodes-error-twice = „{ $piece }” staat er twee keer in. Laat één ervan staan.
 postcodes-error-too-many = Bij „{ $piece }” zijn het meer dan 1000 postcodes of reeksen. Voeg ze samen tot reeksen.
 postcodes-error-conflict = Deze gebieden konden niet worden opgeslagen. Controleer dat elke postcode of reeks er één keer in staat.
+postcodes-error-overlap = „{ $piece }” valt (deels) in het gebied van een andere organisatie. Postcodes van een andere gemeente kunt u niet overnemen; vraag de beheerder van Baken om de gebieden te verdelen.

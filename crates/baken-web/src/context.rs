@@ -317,6 +317,14 @@ impl Auth {
         self.scope.grants(permission)
     }
 
+    /// Whether the user's current organisation is a municipality (public reports are
+    /// routed to municipalities by postcode).
+    pub fn in_municipality(&self) -> bool {
+        self.memberships.iter().any(|m| {
+            m.org_id == self.scope.org_id && m.org_kind == baken_domain::OrgKind::Municipality
+        })
+    }
+
     pub fn org_name(&self) -> &str {
         self.memberships
             .iter()

@@ -82,11 +82,13 @@ impl Chrome {
         add(Permission::ReadDirectory, "/directory", "nav-directory");
         add(Permission::HandleReferrals, "/referrals", "nav-referrals");
         add(Permission::ManageUsers, "/admin/users", "nav-users");
-        add(
-            Permission::ManagePostcodeAreas,
-            "/admin/postcodes",
-            "nav-postcodes",
-        );
+        if auth.in_municipality() {
+            add(
+                Permission::ManagePostcodeAreas,
+                "/admin/postcodes",
+                "nav-postcodes",
+            );
+        }
         add(Permission::ReadAudit, "/audit", "nav-audit");
         add(Permission::UseApplication, "/learn", "nav-learn");
         nav.push(NavItem {

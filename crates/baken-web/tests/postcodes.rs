@@ -45,6 +45,36 @@ async fn report_about(app: &TestApp, place: &str) {
     assert_eq!(r.status().as_u16(), 200, "report about {place}");
 }
 
+/// A new organisation of `kind` in the Netherlands with one administrator, logged in.
+async fn other_org_admin(
+    app: &TestApp,
+    name: &str,
+    kind: OrgKind,
+    username: &str,
+) -> (baken_store::Organisation, common::Client) {
+    let org = app
+        .store
+        .create_org(name, kind, Country::NL, T0)
+        .await
+        .unwrap();
+    let password = format!("{username}-password");
+    app.store
+        .create_user(
+            &NewUser {
+                username,
+                display_name: name,
+                password_hash: &hash_password(&password),
+                must_change_password: false,
+            },
+            &[(org.id.clone(), Role::Administrator)],
+            T0,
+        )
+        .await
+        .unwrap();
+    let client = app.logged_in(username, &password).await;
+    (org, client)
+}
+
 /// The `org_postcodes_set` records of the demo municipality's audit trail, as its
 /// privacy officer reads them: (action, actor).
 async fn postcode_records(app: &TestApp) -> Vec<(String, Option<String>, Option<String>)> {
@@ -177,29 +207,37 @@ async fn postcode_areas_page(app: &TestApp) {
     );
 
     // The administrator of another organisation sees and sets only their own areas.
-    let elders = app
-        .store
-        .create_org("Gemeente Elders", OrgKind::Municipality, Country::NL, T0)
-        .await
-        .unwrap();
+    let (elders, elders_admin) = other_org_admin(
+        app,
+        "Gemeente Elders",
+        OrgKind::Municipality,
+        "elders-admin",
+    )
+    .await;
     app.store
         .set_postcode_areas(&elders.id, &[(4000, 4999)])
         .await
         .unwrap();
-    app.store
-        .create_user(
-            &NewUser {
-                username: "elders-admin",
-                display_name: "Beheerder Elders",
-                password_hash: &hash_password("elders-admin-password"),
-                must_change_password: false,
-            },
-            &[(elders.id.clone(), Role::Administrator)],
-            T0,
-        )
+
+    // Public reports go to municipalities: a police administrator has neither the link
+    // nor the page.
+    let (police, police_admin) =
+        other_org_admin(app, "Politie Elders", OrgKind::Police, "police-admin").await;
+    let (_, home) = police_admin.get("/").await;
+    assert!(home.contains("/admin/users"), "an administrator: {home}");
+    assert!(!home.contains("/admin/postcodes"), "{home}");
+    let (status, _) = police_admin.get("/admin/postcodes").await;
+    assert_eq!(status, 404);
+    let (status, _) = police_admin
+        .post_form("/admin/postcodes", &[("areas", "4100")])
+        .await;
+    assert_eq!(status, 404);
+    assert!(app
+        .store
+        .postcode_areas(&police.id)
         .await
-        .unwrap();
-    let elders_admin = app.logged_in("elders-admin", "elders-admin-password").await;
+        .unwrap()
+        .is_empty());
     let (status, page) = elders_admin.get("/admin/postcodes").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(areas_field(&page), "4000-4999");
@@ -207,16 +245,29 @@ async fn postcode_areas_page(app: &TestApp) {
         !page.contains("Demodorp"),
         "nothing of the demo municipality"
     );
+    // The demo municipality's postcodes are not this one's to claim: refused, named,
+    // the text kept, nothing changed.
+    let typed = "3511-3585, 3600, 4000-4999";
     let (status, page) = elders_admin
-        .post_form(
-            "/admin/postcodes",
-            &[("areas", "3511-3585, 3600, 4000-4999")],
-        )
+        .post_form("/admin/postcodes", &[("areas", typed)])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("„3511-3585” valt (deels) in het gebied van een andere organisatie"),
+        "{page}"
+    );
+    assert_eq!(areas_field(&page), typed);
+    assert_eq!(
+        app.store.postcode_areas(&elders.id).await.unwrap(),
+        vec![(4000, 4999)]
+    );
+    let (status, page) = elders_admin
+        .post_form("/admin/postcodes", &[("areas", "4000-4999, 5000")])
         .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(
         app.store.postcode_areas(&elders.id).await.unwrap(),
-        vec![(3511, 3585), (3600, 3600), (4000, 4999)]
+        vec![(4000, 4999), (5000, 5000)]
     );
     assert_eq!(
         app.store.postcode_areas(&demo.id).await.unwrap(),

@@ -1,6 +1,8 @@
 //! An organisation's administrators set the postcode areas their organisation receives
 //! public reports for (`/admin/postcodes`), in the syntax of `baken admin org postcodes`
-//! and with its parser (`baken_domain::postcode_areas`). Anyone else: 404.
+//! and with its parser (`baken_domain::postcode_areas`), never claiming postcodes of
+//! another organisation in the same country. Only municipalities' administrators;
+//! anyone else: 404.
 
 use crate::context::Auth;
 use crate::error::{AppError, AppResult};
@@ -94,6 +96,16 @@ pub async fn save(
             return Ok(postcodes_page(&auth, form.areas, Some(message), false));
         }
     };
+    // Another organisation's postcodes are not this one's to claim: named, refused.
+    if let Some(area) = state
+        .store
+        .foreign_postcode_overlap(&auth.scope, &areas)
+        .await?
+    {
+        let piece = postcode_areas::format(&[area]);
+        let message = auth.ctx.tr.t1("postcodes-error-overlap", "piece", &piece);
+        return Ok(postcodes_page(&auth, form.areas, Some(message), false));
+    }
     match state
         .store
         .set_own_postcode_areas(&auth.scope, &areas, state.now())
