@@ -188,8 +188,7 @@ impl Store {
         Ok(draft)
     }
 
-    /// Record `action` on `draft` by the scope's user; the person concerned is its
-    /// dossier's, whose text it came from.
+    /// Record `action` on `draft` by the scope's user.
     async fn audit_draft(
         &self,
         scope: &Scope,
@@ -197,16 +196,8 @@ impl Store {
         draft: &CaseDraft,
         now: i64,
     ) -> Result<i64> {
-        self.audit_read(
-            scope,
-            action,
-            "case_draft",
-            Some(&draft.id),
-            Some(&draft.dossier_id),
-            "learning",
-            now,
-        )
-        .await
+        self.append_audit(&draft_entry(scope, action, draft), now)
+            .await
     }
 
     /// [`Store::case_draft`] without its audit record, for the calls here that audit
@@ -237,8 +228,9 @@ impl Store {
     /// Refused with `Conflict("text")` for an empty title or scenario, `Conflict("subject")`
     /// for a subject outside [`CASE_SUBJECTS`], and with
     /// `Conflict("findings")` when the caller's personal-data check found something and
-    /// the text would be (or stay) published; a refused edit changes and records
-    /// nothing. Audited with one record, the edit or the publication.
+    /// the text would be (or stay) published, `Conflict("changed")` when the draft's
+    /// status changed since it was read; a refused edit changes and records nothing.
+    /// Audited with one record, the edit or the publication, in the edit's transaction.
     pub async fn review_case_draft(
         &self,
         scope: &Scope,
@@ -271,16 +263,21 @@ impl Store {
         } else {
             "practice_case:edit"
         };
-        self.audit_draft(scope, action, &draft, now).await?;
+        let entry = draft_entry(scope, action, &draft);
         let (status, by, at) = if publish {
             ("published", Some(scope.user_id.as_str()), Some(now))
         } else {
             (draft.status.as_str(), None, None)
         };
-        sqlx::query(
+        // The record and the edit commit together; an edit made from a draft another
+        // trainer published (or unpublished) meanwhile is refused, not written over it.
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        crate::audit::append_in_or_unavailable(&mut tx, &entry, now).await?;
+        let done = sqlx::query(
             "UPDATE case_drafts SET title = $1, scenario = $2, status = $3, \
              published_by = COALESCE($4, published_by), published_at = COALESCE($5, published_at), \
-             subject = COALESCE($6, subject) WHERE id = $7",
+             subject = COALESCE($6, subject) WHERE id = $7 AND status = $8",
         )
         .bind(title)
         .bind(scenario)
@@ -289,8 +286,26 @@ impl Store {
         .bind(at)
         .bind(subject)
         .bind(id)
-        .execute(&self.pool)
+        .bind(&draft.status)
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict("changed"));
+        }
+        tx.commit().await?;
         Ok(())
     }
+}
+
+/// The audit entry for `action` on `draft` by the scope's user; the person concerned is
+/// its dossier's, whose text it came from.
+fn draft_entry(scope: &Scope, action: &str, draft: &CaseDraft) -> crate::audit::AuditEntry {
+    crate::audit::scoped_entry(
+        scope,
+        action,
+        "case_draft",
+        Some(&draft.id),
+        Some(&draft.dossier_id),
+        "learning",
+    )
 }

@@ -701,6 +701,7 @@ practice-context = Context
 practice-subject = About whom
 practice-subject-hint = Sets which reading and which action the case expects: the model weighs signals about minors more heavily.
 practice-error-subject = Choose whom the case is about: an adult, a minor or unknown.
+practice-error-changed = Someone else published or changed this case meanwhile. Your text is below; look at the case again before you save.
 practice-indicators = Expected indicators
 practice-no-indicators = None
 practice-field-scenario = Scenario

@@ -701,6 +701,7 @@ practice-context = Contexte
 practice-subject = Concerne
 practice-subject-hint = Détermine la lecture et l’action attendues par le cas : le modèle pèse plus lourd les signaux concernant des mineurs.
 practice-error-subject = Choisissez qui le cas concerne : un adulte, un mineur ou inconnu.
+practice-error-changed = Quelqu’un d’autre a publié ou modifié ce cas entre-temps. Votre texte figure ci-dessous ; revoyez le cas avant d’enregistrer.
 practice-indicators = Indicateurs attendus
 practice-no-indicators = Aucun
 practice-field-scenario = Scénario

@@ -701,6 +701,7 @@ practice-context = Context
 practice-subject = Over wie
 practice-subject-hint = Bepaalt welke lezing en welke handeling de casus verwacht: het model weegt signalen over minderjarigen zwaarder.
 practice-error-subject = Kies over wie de casus gaat: een volwassene, een minderjarige of onbekend.
+practice-error-changed = Iemand anders heeft deze casus intussen gepubliceerd of gewijzigd. Uw tekst staat hieronder; bekijk de casus opnieuw voor u opslaat.
 practice-indicators = Verwachte indicatoren
 practice-no-indicators = Geen
 practice-field-scenario = Scenario

@@ -595,6 +595,8 @@ async fn review(
                 }
                 Ok(()) => return Ok(Redirect::to(&format!("/learn/drafts/{id}")).into_response()),
                 Err(StoreError::Conflict("findings")) => None,
+                Err(StoreError::Conflict("changed")) => Some("practice-error-changed"),
+                Err(StoreError::Conflict("subject")) => Some("practice-error-subject"),
                 Err(StoreError::Conflict(_)) => Some("practice-error-text"),
                 Err(e) => return Err(e.into()),
             }
