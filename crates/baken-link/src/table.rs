@@ -393,9 +393,7 @@ mod parquet_input {
     /// enough to stay in cache (one pass over a whole row group of a million rows
     /// measured slower and took 400 MiB more). Columns read from their pages need no
     /// such hashing, and then the row group is one batch.
-    const CHUNK_ROWS: usize = 65_536;
-    #[cfg(test)]
-    pub(super) const CHUNK_ROWS_FOR_TESTS: usize = CHUNK_ROWS;
+    pub(super) const CHUNK_ROWS: usize = 65_536;
 
     /// One column chunk: its values and, per row, the value's index (`u32::MAX` =
     /// null). Read from a dictionary, `values` are the dictionary's entries, each
@@ -462,11 +460,13 @@ mod parquet_input {
                         return Ok(None);
                     }
                     // Version 1: the levels carry their length in four bytes.
-                    let len = match max_def {
-                        0 => 0,
-                        _ => le_u32(&buf, 0).ok_or("data page ends before its levels")?,
+                    let (start, len) = match max_def {
+                        0 => (0, 0),
+                        _ => (
+                            4,
+                            le_u32(&buf, 0).ok_or("data page ends before its levels")?,
+                        ),
                     };
-                    let start = if max_def > 0 { 4 } else { 0 };
                     (buf, start..start + len, start + len, num_values, encoding)
                 }
                 Page::DataPageV2 {
@@ -806,15 +806,9 @@ mod parquet_input {
                             return Ok(raw);
                         }
                     }
+                    let max_def = descr.max_def_level();
                     let cr = get_column_reader(descr, Box::new(pages()?));
-                    read_raw(
-                        cr,
-                        schema.column(c).max_def_level(),
-                        rows,
-                        file,
-                        &header[c],
-                        row0,
-                    )
+                    read_raw(cr, max_def, rows, file, &header[c], row0)
                 })
                 .collect::<Vec<_>>()
                 .into_iter();
@@ -1003,7 +997,7 @@ mod tests {
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
 
-    use super::parquet_input::CHUNK_ROWS_FOR_TESTS;
+    use super::parquet_input::CHUNK_ROWS;
     use super::*;
     use crate::schema::Field;
 
@@ -1186,7 +1180,7 @@ mod tests {
             "m.toml",
         )
         .unwrap();
-        let rows = CHUNK_ROWS_FOR_TESTS + 4_500;
+        let rows = CHUNK_ROWS + 4_500;
         for version in [WriterVersion::PARQUET_1_0, WriterVersion::PARQUET_2_0] {
             for dictionary in [
                 Dictionary::Whole,

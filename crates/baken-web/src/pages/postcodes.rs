@@ -89,6 +89,9 @@ pub async fn save(
 ) -> AppResult<Response> {
     // Before looking at the text: whoever may not set areas learns nothing from it.
     auth.require(Permission::ManagePostcodeAreas)?;
+    if !auth.in_municipality() {
+        return Err(AppError::NotFound);
+    }
     let areas = match postcode_areas::parse(&form.areas) {
         Ok(areas) => areas,
         Err(e) => {
@@ -96,22 +99,25 @@ pub async fn save(
             return Ok(postcodes_page(&auth, form.areas, Some(message), false));
         }
     };
-    // Another organisation's postcodes are not this one's to claim: named, refused.
-    if let Some(area) = state
-        .store
-        .foreign_postcode_overlap(&auth.scope, &areas)
-        .await?
-    {
-        let piece = postcode_areas::format(&[area]);
-        let message = auth.ctx.tr.t1("postcodes-error-overlap", "piece", &piece);
-        return Ok(postcodes_page(&auth, form.areas, Some(message), false));
-    }
     match state
         .store
         .set_own_postcode_areas(&auth.scope, &areas, state.now())
         .await
     {
         Ok(()) => Ok(Redirect::to("/admin/postcodes?saved=1").into_response()),
+        // Another organisation's postcodes are not this one's to claim: refused, and
+        // (only then) the first such piece is looked up to name it.
+        Err(StoreError::Conflict("postcode overlap")) => {
+            let overlap = state.store.foreign_postcode_overlap(&auth.scope, &areas);
+            let message = match overlap.await? {
+                Some(area) => {
+                    let piece = postcode_areas::format(&[area]);
+                    auth.ctx.tr.t1("postcodes-error-overlap", "piece", &piece)
+                }
+                None => auth.ctx.tr.t("postcodes-error-conflict"),
+            };
+            Ok(postcodes_page(&auth, form.areas, Some(message), false))
+        }
         // The parser refuses what the store would (range, repeats); kept for safety.
         Err(StoreError::Conflict(_)) => {
             let message = auth.ctx.tr.t("postcodes-error-conflict");
